@@ -1,0 +1,39 @@
+# AITRE Studio: `make run` sets up and starts everything; `make test` sets up and runs every check.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format venv migrate demo clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || "$$(bin/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## Sets up the virtual environment and database, creates the demo account, and starts the web server,
+## the task worker and the poller together (Ctrl-C stops all of them).
+run: $(STAMP)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	$(PY) manage.py run_studio
+
+## Installs what the tests need (Chromium included) and runs lint, type checks and the whole suite on
+## SQLite + the ORM broker and on PostgreSQL + Redis, browser tests included.
+test: $(STAMP)
+	bin/test
+
+lint: $(STAMP)
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+	$(PY) -m mypy .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

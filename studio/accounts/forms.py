@@ -1,0 +1,104 @@
+"""Forms for the profile, teams, invitations, roles and gateway settings."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from studio.accounts.models import Role, Team, User
+
+
+class ProfileForm(forms.ModelForm[User]):
+    class Meta:
+        model = User
+        fields = ("display_name", "time_zone")
+
+
+class TeamForm(forms.ModelForm[Team]):
+    class Meta:
+        model = Team
+        fields = ("name",)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address (optional)"),
+        required=False,
+        help_text=_("We e-mail the link when an address is given; you can also copy the link yourself."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+def _points_to_private_network(host: str) -> bool:
+    """True when the host is, or resolves to, an address that is not global (private, loopback, ...).
+
+    A name that does not resolve now is let through: "Test connection" will say it cannot be reached.
+    This check is a courtesy at the form; the connection itself is checked again when it is made.
+    """
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    return any(not ipaddress.ip_address(info[4][0]).is_global for info in infos)
+
+
+class GatewayForm(forms.Form):
+    base_url = forms.URLField(
+        label=_("Gateway base URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "Your AITRE gateway's address without /v1, e.g. https://api.example.com. "
+            "Leave empty to use the built-in sandbox (no key needed)."
+        ),
+    )
+    api_key = forms.CharField(
+        label=_("API key"),
+        required=False,
+        strip=True,
+        max_length=512,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Leave empty to keep the current key. It is stored encrypted and never shown."),
+    )
+    clear_api_key = forms.BooleanField(label=_("Remove the stored key"), required=False)
+
+    def clean_base_url(self) -> str:
+        url: str = self.cleaned_data["base_url"].strip().rstrip("/")
+        if not url:
+            return ""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise forms.ValidationError(_("The address must start with https:// or http://."))
+        if parts.path.rstrip("/").endswith("/v1"):
+            raise forms.ValidationError(_("Leave out the trailing /v1: the studio adds it."))
+        host = parts.hostname or ""
+        # Outside development, a team may not point the studio at addresses on its own network.
+        if (
+            not settings.DEBUG
+            and host not in settings.DOWNLOAD_ALLOWED_PRIVATE_HOSTS
+            and _points_to_private_network(host)
+        ):
+            raise forms.ValidationError(_("This address points to a private network."))
+        return url
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("api_key") and cleaned.get("clear_api_key"):
+            self.add_error("clear_api_key", _("Either enter a new key or remove the stored one, not both."))
+        return cleaned
+
+    def new_api_key(self) -> str | None:
+        """The key to store: a new one, "" to remove it, or None to keep the current key."""
+        if self.cleaned_data.get("clear_api_key"):
+            return ""
+        return self.cleaned_data.get("api_key") or None

@@ -1,0 +1,57 @@
+"""Starts everything the studio needs in one terminal: the web server and the task worker.
+
+Ctrl-C (or SIGTERM) stops all of them cleanly. Each child is started with this same Python, so the
+virtual environment is used without activating it.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Runs the web server and the django-q2 worker together (Ctrl-C stops all)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--addr", default=os.environ.get("RUN_ADDR", "127.0.0.1:8000"))
+
+    def handle(self, *args: Any, addr: str, **options: Any) -> None:
+        manage = [sys.executable, "manage.py"]
+        commands = {
+            "web": [*manage, "runserver", addr, "--noreload"],
+            "worker": [*manage, "qcluster"],
+        }
+        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        self.stdout.write(f"Started {', '.join(children)} (Ctrl-C stops everything).")
+
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping:
+                exited = [name for name, child in children.items() if child.poll() is not None]
+                if exited:
+                    self.stderr.write(f"{', '.join(exited)} stopped; stopping the rest.")
+                    break
+                time.sleep(0.5)
+        finally:
+            for child in children.values():
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for child in children.values():
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+        self.stdout.write("Stopped.")

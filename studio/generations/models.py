@@ -1,0 +1,1 @@
+"""Generations and their assets (the generation engine builds these)."""

@@ -1,0 +1,72 @@
+"""Fixtures shared by the whole suite: users in teams with roles, projects, and logged-in clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from studio.accounts.models import Membership, Role, Team, User
+from studio.projects.models import Project
+from tests import factories
+
+
+@pytest.fixture
+def user(db: None) -> User:
+    return factories.make_user("owner@example.com")
+
+
+@pytest.fixture
+def team(user: User) -> Team:
+    return factories.make_team(user, "Studio Team")
+
+
+@pytest.fixture
+def project(team: Team) -> Project:
+    return factories.make_project(team, "Launch film")
+
+
+@pytest.fixture
+def other_team_user(db: None) -> User:
+    """A user of another team: every URL naming our team's objects must 404 for them."""
+    return factories.make_user("stranger@example.com")
+
+
+@pytest.fixture
+def member_of(team: Team) -> Callable[[str], User]:
+    def make(role: str) -> User:
+        member = factories.make_user(f"{role}-{Membership.objects.count()}@example.com")
+        factories.add_member(team, member, role)
+        return member
+
+    return make
+
+
+@pytest.fixture
+def viewer(member_of: Callable[[str], User]) -> User:
+    return member_of(Role.VIEWER)
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    def make(someone: User) -> Client:
+        client = Client()
+        client.force_login(someone)
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    """The production hasher takes ~0.3 s per password by design; tests need speed, not strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,0 +1,99 @@
+"""The settings: embedded defaults work, production is locked down, and misconfiguration stops start-up."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 20 + "production-secret-key-with-enough-entropy-0123456789",
+    "ALLOWED_HOSTS": "studio.example.com",
+    "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1maWVsZC1lbmNyeXB0aW9uLWtleTE=",
+    "SITE_URL": "https://studio.example.com",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DATABASE_URL"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_in_production() -> None:
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS"])
+def test_production_refuses_to_start_without(missing: str) -> None:
+    env = {**PRODUCTION_ENV, missing: ""}
+
+    result = _manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
+
+
+def test_unknown_media_storage_is_refused() -> None:
+    result = _manage("check", env={"MEDIA_STORAGE": "ftp"})
+
+    assert result.returncode != 0
+    assert "MEDIA_STORAGE must be" in result.stderr
+
+
+def test_migrations_are_complete() -> None:
+    result = _manage("makemigrations", "--check", "--dry-run", env={})
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_csp_has_nonces_and_no_unsafe_eval(settings) -> None:  # type: ignore[no-untyped-def]
+    scripts = settings.SECURE_CSP["script-src"]
+
+    assert any("nonce" in str(source).lower() for source in scripts)
+    assert not any("unsafe" in str(source) for sources in settings.SECURE_CSP.values() for source in sources)
+    assert settings.SECURE_CSP["object-src"] == ["'none'"]
+
+
+def test_pages_carry_csp_nonce_matching_scripts(client, user) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(user)
+
+    response = client.get("/accounts/profile/")
+
+    header = response["Content-Security-Policy"]
+    nonce = header.split("'nonce-", 1)[1].split("'", 1)[0]
+    assert f'nonce="{nonce}"' in response.text  # htmx's script tag
+    assert "unsafe-eval" not in header
+    assert "onclick=" not in response.text
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite-only tuning")
+def test_sqlite_runs_in_wal_mode_with_immediate_transactions(db: None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        (mode,) = cursor.fetchone()
+        cursor.execute("PRAGMA busy_timeout")
+        (busy_timeout,) = cursor.fetchone()
+
+    assert mode == "wal"
+    assert busy_timeout >= 20_000
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
