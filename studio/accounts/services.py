@@ -21,6 +21,7 @@ from studio.accounts.models import (
     User,
     hash_token,
 )
+from studio.upstream import UpstreamError, get_client
 
 
 class TeamRuleError(Exception):
@@ -191,8 +192,6 @@ class ConnectionCheck:
 
 def check_gateway_connection(*, team: Team) -> ConnectionCheck:
     """Calls the team's gateway `GET /v1/models` and reports the model count or the gateway's error."""
-    from studio.upstream import UpstreamError, get_client  # TEMP until the client lands
-
     if not team.uses_sandbox and not team.gateway_api_key:
         return ConnectionCheck(ok=False, message=_("Enter the gateway's API key first."))
     try:
