@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -133,7 +134,8 @@ def invitation_create(request: AuthenticatedHttpRequest, team_id: int) -> HttpRe
     if form.cleaned_data["email"]:
         messages.success(request, _("The invitation was e-mailed to %(email)s.") % form.cleaned_data)
     # The link is shown once, now: only its hash is kept.
-    return _members_page(request, membership, new_invitation_url=services.invitation_url(token))
+    url = request.build_absolute_uri(reverse("invitation_detail", args=[token]))
+    return _members_page(request, membership, new_invitation_url=url)
 
 
 @login_required
