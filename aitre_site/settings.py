@@ -280,6 +280,27 @@ if not FIELD_ENCRYPTION_KEYS:
 SANDBOX_ENABLED: bool = env.bool("SANDBOX_ENABLED", default=DEBUG)
 SANDBOX_BASE_URL: str = env.str("SANDBOX_BASE_URL", default=f"{SITE_URL}/sandbox")
 
+# The generation engine. Polling is driven by each generation's next_poll_at (not the queue's ~30 s
+# scheduler): the first check comes soon after the submit, later ones every interval (slower as a task ages).
+GENERATION_FIRST_POLL_DELAY: float = env.float("GENERATION_FIRST_POLL_DELAY", default=5.0)
+GENERATION_POLL_INTERVAL: float = env.float("GENERATION_POLL_INTERVAL", default=10.0)
+POLLER_TICK: float = env.float("POLLER_TICK", default=1.0)
+# How long a submit or ingest may run before another process assumes its worker died and takes over, and
+# how long a queued task may wait before the poller queues it again (the Redis broker can lose tasks).
+GENERATION_SUBMIT_LEASE: float = env.float("GENERATION_SUBMIT_LEASE", default=300.0)
+GENERATION_INGEST_LEASE: float = env.float("GENERATION_INGEST_LEASE", default=600.0)
+GENERATION_REQUEUE_AFTER: float = env.float("GENERATION_REQUEUE_AFTER", default=60.0)
+# Results are copied into storage with these caps (bytes) and total deadlines (seconds).
+DOWNLOAD_MAX_IMAGE_BYTES: int = env.int("DOWNLOAD_MAX_IMAGE_BYTES", default=50_000_000)
+DOWNLOAD_MAX_VIDEO_BYTES: int = env.int("DOWNLOAD_MAX_VIDEO_BYTES", default=500_000_000)
+DOWNLOAD_IMAGE_DEADLINE: float = env.float("DOWNLOAD_IMAGE_DEADLINE", default=60.0)
+DOWNLOAD_VIDEO_DEADLINE: float = env.float("DOWNLOAD_VIDEO_DEADLINE", default=300.0)
+UPLOAD_MAX_BYTES: int = env.int("UPLOAD_MAX_BYTES", default=50_000_000)
+IMAGE_MAX_PIXELS: int = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
+MEDIA_WORK_DIR: Path = Path(env.str("MEDIA_WORK_DIR", default=str(VAR_DIR / "work")))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
+
 # Hosts whose private or loopback addresses the studio may still download from (the sandbox's own host).
 DOWNLOAD_ALLOWED_PRIVATE_HOSTS: list[str] = env.list(
     "DOWNLOAD_ALLOWED_PRIVATE_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else []
@@ -323,6 +344,8 @@ SECURE_CSP: dict[str, list[str]] = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Sessions are read from the cache, so the page's live poll costs no session query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -65,8 +65,44 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """Each test stores files in a folder of its own, never in the developer's var/media."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+    settings.MEDIA_WORK_DIR = str(tmp_path_factory.mktemp("work"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_gateway_clients() -> Iterator[None]:
+    """Gateway clients are cached per process; each test starts with none open."""
+    from studio.upstream import close_clients
+
+    yield
+    close_clients()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Rate-limit counters live in the cache; each test starts with none."""
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Removes a previous run's SQLite test database with its WAL files.
+
+    Worker processes killed by the tests can leave `-wal`/`-shm` files behind; a fresh database file next
+    to a stale WAL gives "disk I/O error", so all of them go before the test database is created.
+    """
+    from pathlib import Path
+
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    name = database.get("TEST", {}).get("NAME")
+    if name:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)

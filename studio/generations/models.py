@@ -1,1 +1,412 @@
-"""Generations and their assets (the generation engine builds these)."""
+"""Generations, their event log and their assets.
+
+A Generation is written, with its prompt and every parameter, before anything is sent to the gateway. Its
+status is a state machine whose every transition is a compare-and-set UPDATE, so a task that runs twice (a
+killed worker's task is delivered again) changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from studio.accounts.models import Team
+from studio.projects.models import Project
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
+
+
+class Kind(models.TextChoices):
+    """What a generation makes, and through which gateway route (see `studio.generations.kinds`)."""
+
+    VEO3_VIDEO = "veo3_video", _("Video: Veo3")
+    SORA2_VIDEO = "sora2_video", _("Video: Sora2")
+    SORA2_REMIX = "sora2_remix", _("Sora2 remix")
+    SORA2_CHARACTER = "sora2_character", _("Sora2 character")
+    MJ_IMAGINE = "mj_imagine", _("Midjourney imagine")
+    MJ_ACTION = "mj_action", _("Midjourney action")
+    MJ_BLEND = "mj_blend", _("Midjourney blend")
+    MJ_DESCRIBE = "mj_describe", _("Midjourney describe")
+    MJ_SHORTEN = "mj_shorten", _("Midjourney shorten")
+    MJ_SWAP_FACE = "mj_swap_face", _("Midjourney face swap")
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SUBMITTING = "submitting", _("Submitting")
+    SUBMITTED = "submitted", _("Submitted")
+    RUNNING = "running", _("Running")
+    INGESTING = "ingesting", _("Saving results")
+    SUCCEEDED = "succeeded", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Canceled")
+    TIMED_OUT = "timed_out", _("Timed out")
+    OUTCOME_UNKNOWN = "outcome_unknown", _("Outcome unknown")
+
+
+IN_FLIGHT = frozenset({Status.QUEUED, Status.SUBMITTING, Status.SUBMITTED, Status.RUNNING, Status.INGESTING})
+# A timed-out task is still checked now and then: the gateway may yet finish (and bill) it.
+POLLED = frozenset({Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT})
+TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.OUTCOME_UNKNOWN})
+# Statuses the page's poller keeps asking about (timed-out cards can still change, but rarely).
+LIVE = IN_FLIGHT
+
+
+class GenerationQuerySet(models.QuerySet["Generation"]):
+    def for_user(self, user: Any) -> GenerationQuerySet:
+        """Generations of the teams the user belongs to; every lookup in a view goes through this."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(team__memberships__user=user)
+
+    def for_team(self, team: Team) -> GenerationQuerySet:
+        return self.filter(team=team)
+
+    def in_flight(self) -> GenerationQuerySet:
+        return self.filter(status__in=IN_FLIGHT)
+
+    def due_for_poll(self, now: datetime) -> GenerationQuerySet:
+        return self.filter(status__in=POLLED, next_poll_at__lte=now)
+
+    def for_cards(self) -> GenerationQuerySet:
+        """Everything a task card shows, in a fixed number of queries."""
+        return self.select_related("created_by", "parent").prefetch_related(
+            models.Prefetch("assets", queryset=Asset.objects.filter(role=Asset.Role.RESULT))
+        )
+
+
+class Generation(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="generations")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="generations")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    model = models.CharField(_("model"), max_length=120)
+    prompt = models.TextField(_("prompt"), blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(_("error"), blank=True)
+    gateway_message = models.TextField(blank=True)
+
+    # What was sent and what came back. The request is stored with secrets redacted.
+    request_payload = models.JSONField(default=dict, blank=True)
+    upstream_task_id = models.CharField(max_length=200, blank=True, db_index=True)
+    upstream_request_id = models.CharField(max_length=100, blank=True)
+    result_urls = models.JSONField(default=list, blank=True)
+    buttons = models.JSONField(default=list, blank=True)
+    result_text = models.TextField(blank=True)
+    usage = models.JSONField(default=dict, blank=True)
+    # A server-issued key that makes the submit idempotent: the submit task sends it at most once.
+    submit_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_progress_at = models.DateTimeField(null=True, blank=True)
+
+    # Polling and claims, driven by the database rather than the queue's scheduler.
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    poll_count = models.PositiveIntegerField(default=0)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    ingest_attempts = models.PositiveSmallIntegerField(default=0)
+    submit_attempts = models.PositiveSmallIntegerField(default=0)
+    # When a submit or ingest task was last put on the queue, so that lost ones are re-queued, once.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GenerationQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        assets: RelatedManager[Asset]
+        events: RelatedManager[GenerationEvent]
+        children: RelatedManager[Generation]
+        inputs: RelatedManager[GenerationInput]
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=("project", "-created_at", "-id"), name="generation_project_recent"),
+            models.Index(fields=("team", "-created_at", "-id"), name="generation_team_recent"),
+            models.Index(
+                fields=("next_poll_at",),
+                name="generation_poll_due",
+                condition=Q(status__in=["submitted", "running", "timed_out"]),
+            ),
+            models.Index(fields=("status", "claim_expires_at"), name="generation_claims"),
+        ]
+        verbose_name = _("generation")
+        verbose_name_plural = _("generations")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("project_detail", args=[self.project_id]) + f"#generation-{self.pk}"
+
+    @property
+    def is_in_flight(self) -> bool:
+        return self.status in IN_FLIGHT
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in {
+            Status.FAILED,
+            Status.CANCELED,
+            Status.TIMED_OUT,
+            Status.OUTCOME_UNKNOWN,
+        }
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status in IN_FLIGHT | {Status.TIMED_OUT}
+
+    @property
+    def can_check_now(self) -> bool:
+        return self.status in POLLED
+
+    @property
+    def elapsed(self) -> timedelta:
+        end = self.finished_at or timezone.now()
+        return end - self.created_at
+
+    @property
+    def is_stalled(self) -> bool:
+        """No progress for longer than this kind usually stays silent (10 min Midjourney, 20 min video)."""
+        if self.status not in {Status.SUBMITTED, Status.RUNNING}:
+            return False
+        from studio.generations.kinds import KINDS
+
+        since = self.last_progress_at or self.submitted_at or self.created_at
+        return timezone.now() - since > KINDS[self.kind].stall_after
+
+    @cached_property
+    def result_assets(self) -> list[Asset]:
+        return [asset for asset in self.assets.all() if asset.role == Asset.Role.RESULT]
+
+    def transition(
+        self,
+        to: Status,
+        *,
+        allowed_from: Iterable[Status],
+        message: str = "",
+        payload: Any = None,
+        **fields: Any,
+    ) -> bool:
+        """Moves to `to` only if the row is still in one of `allowed_from` (compare-and-set).
+
+        Returns whether this call made the change; on success the event log records it and this
+        instance reflects the new state. Call it inside a transaction when other writes depend on it.
+        """
+        allowed = [str(status) for status in allowed_from]
+        now = timezone.now()
+        if to in TERMINAL and "finished_at" not in fields:
+            fields["finished_at"] = now
+        with transaction.atomic():
+            previous = Generation.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            changed = (
+                Generation.objects.filter(pk=self.pk, status__in=allowed).update(
+                    status=to, updated_at=now, **fields
+                )
+                == 1
+            )
+            if changed:
+                GenerationEvent.objects.create(
+                    generation=self,
+                    kind=GenerationEvent.Kind.STATUS,
+                    status_from=previous or "",
+                    status_to=to,
+                    message=message,
+                    payload=payload,
+                    at=now,
+                )
+        if changed:
+            self.status = to
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return changed
+
+    def log(self, kind: GenerationEvent.Kind, *, message: str = "", payload: Any = None) -> None:
+        """Appends a request, response or note to the generation's record."""
+        GenerationEvent.objects.create(generation=self, kind=kind, message=message, payload=payload)
+
+
+class GenerationEvent(models.Model):
+    """The generation's record: every status change, request sent and gateway response, in order."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        REQUEST = "request", _("Request sent")
+        RESPONSE = "response", _("Gateway response")
+        ERROR = "error", _("Error")
+        NOTE = "note", _("Note")
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    status_from = models.CharField(max_length=20, blank=True)
+    status_to = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    payload = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("at", "id")
+        indexes = [models.Index(fields=("generation", "at"))]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status_to} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+def asset_upload_to(asset: Asset, filename: str) -> str:
+    # Object names come from a random id, never from upstream file names.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"teams/{asset.team_id}/projects/{asset.project_id}/{uuid.uuid4().hex}.{extension}"
+
+
+def derived_upload_to(asset: Asset, filename: str) -> str:
+    return f"teams/{asset.team_id}/projects/{asset.project_id}/derived/{uuid.uuid4().hex}.webp"
+
+
+class AssetQuerySet(models.QuerySet["Asset"]):
+    def for_user(self, user: Any) -> AssetQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(team__memberships__user=user)
+
+    def results(self) -> AssetQuerySet:
+        return self.filter(role=Asset.Role.RESULT)
+
+
+class Asset(models.Model):
+    """A stored file: a generation's result or an input uploaded to a project."""
+
+    class Role(models.TextChoices):
+        RESULT = "result", _("Result")
+        INPUT = "input", _("Input")
+
+    class MediaKind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        VIDEO = "video", _("Video")
+        AUDIO = "audio", _("Audio")
+        TEXT = "text", _("Text")
+        JSON = "json", _("JSON")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="assets")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assets")
+    generation = models.ForeignKey(
+        Generation, on_delete=models.CASCADE, null=True, blank=True, related_name="assets"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    role = models.CharField(max_length=8, choices=Role.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=8, choices=MediaKind.choices)
+    file = models.FileField(upload_to=asset_upload_to, max_length=300)
+    original_name = models.CharField(max_length=255, blank=True)
+    mime_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text=_("seconds"))
+    source_url = models.URLField(max_length=2000, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    thumbnail = models.FileField(upload_to=derived_upload_to, max_length=300, blank=True)
+    poster = models.FileField(upload_to=derived_upload_to, max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("generation", "position", "id")
+        constraints = [
+            # Ingest can run twice; the second run must not add the same result again.
+            models.UniqueConstraint(
+                fields=("generation", "role", "position"),
+                condition=Q(generation__isnull=False),
+                name="unique_asset_position",
+            )
+        ]
+        indexes = [models.Index(fields=("project", "role", "-created_at"))]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file.name}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == self.MediaKind.IMAGE
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == self.MediaKind.VIDEO
+
+    @property
+    def is_audio(self) -> bool:
+        return self.kind == self.MediaKind.AUDIO
+
+    @property
+    def download_name(self) -> str:
+        name = self.file.name or ""
+        extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
+        base = f"aitre-{self.generation_id or 'input'}-{self.position + 1}"
+        return f"{base}.{extension}"
+
+
+class GenerationInput(models.Model):
+    """An asset a generation used as input (first frame, reference, blend source, mask…), in order."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="inputs")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="used_by")
+    role = models.CharField(max_length=32)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("generation", "role", "position")
+
+    def __str__(self) -> str:
+        return f"{self.role} #{self.position} of {self.generation_id}"
+
+
+class Character(models.Model):
+    """A Sora2 character of a project, to be mentioned (@username) in later prompts."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="characters")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="characters")
+    generation = models.OneToOneField(
+        Generation, on_delete=models.CASCADE, related_name="character", null=True, blank=True
+    )
+    name = models.CharField(_("name"), max_length=80)
+    username = models.CharField(_("username"), max_length=120, blank=True)
+    is_real_person = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("name", "id")
+
+    def __str__(self) -> str:
+        return self.username or self.name

@@ -86,17 +86,6 @@ def project_create(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespo
 
 
 @login_required
-@require_http_methods(["GET"])
-def project_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    project, membership = _project_or_404(request, pk)
-    return render(
-        request,
-        "projects/project_detail.html",
-        {"project": project, "team": project.team, "membership": membership},
-    )
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def project_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     project, membership = _project_or_404(request, pk)

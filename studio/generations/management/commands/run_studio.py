@@ -1,4 +1,4 @@
-"""Starts everything the studio needs in one terminal: the web server and the task worker.
+"""Starts everything the studio needs in one terminal: the web server, the task worker and the poller.
 
 Ctrl-C (or SIGTERM) stops all of them cleanly. Each child is started with this same Python, so the
 virtual environment is used without activating it.
@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Runs the web server and the django-q2 worker together (Ctrl-C stops all)."
+    help = "Runs the web server, the django-q2 worker and the poller together (Ctrl-C stops all)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addr", default=os.environ.get("RUN_ADDR", "127.0.0.1:8000"))
@@ -25,6 +25,7 @@ class Command(BaseCommand):
         commands = {
             "web": [*manage, "runserver", addr, "--noreload"],
             "worker": [*manage, "qcluster"],
+            "poller": [*manage, "run_poller"],
         }
         children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
         self.stdout.write(f"Started {', '.join(children)} (Ctrl-C stops everything).")

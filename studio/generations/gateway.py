@@ -1,0 +1,71 @@
+"""The studio's side of the gateway: which client a team uses, how a gateway is slowed down after it
+pushed back, how its responses are recorded, and how its errors read to a person."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from studio.accounts.models import Team
+from studio.generations.models import Generation, GenerationEvent
+from studio.upstream import GatewayClient, UpstreamError, get_client
+
+
+def client_for(team: Team) -> GatewayClient:
+    """The shared, pooled client of the team's gateway (one per gateway and key per process)."""
+    return get_client(team.effective_gateway_url, team.effective_api_key)
+
+
+def _backoff_key(team: Team) -> str:
+    digest = hashlib.sha256(team.effective_gateway_url.encode()).hexdigest()[:24]
+    return f"gateway-backoff:{digest}"
+
+
+def slow_down(team: Team, *, seconds: float) -> None:
+    """Asks every poller to leave this gateway alone for a while (after a 429 or 5xx)."""
+    until = time.time() + seconds
+    cache.set(_backoff_key(team), until, timeout=int(seconds) + 1)
+
+
+def resting_until(team: Team) -> float | None:
+    """When this gateway may be asked again, if it is resting after pushing back."""
+    until = cache.get(_backoff_key(team))
+    return until if until and until > time.time() else None
+
+
+def record_response(
+    generation: Generation, raw: Mapping[str, Any] | None, *, request_id: str | None = None
+) -> None:
+    """Keeps a gateway response in the generation's record."""
+    generation.log(
+        GenerationEvent.Kind.RESPONSE,
+        message=f"request id {request_id}" if request_id else "",
+        payload=dict(raw) if raw is not None else None,
+    )
+
+
+def explain(exc: UpstreamError) -> str:
+    """A sentence a user can act on; the gateway's own words are shown beside it."""
+    messages = {
+        "authentication_failed": _(
+            "The gateway rejected the team's API key. Check it in the gateway settings."
+        ),
+        "permission_denied": _("The gateway refused this key (account banned or address not allowed)."),
+        "quota_exhausted": _("The gateway account has no quota left. Top it up, then retry."),
+        "model_not_available": _("This model is not available for the team's gateway key. Pick another."),
+        "rate_limited": _("The gateway is busy. Retry in a moment."),
+        "gateway_unavailable": _("The gateway or its provider is unavailable right now. Retry later."),
+        "bad_request": _("The gateway rejected the request."),
+        "banned_prompt": _("The prompt contains a word the provider does not allow. Rephrase it and retry."),
+        "queue_full": _("The provider's queue is full. Retry in a few minutes."),
+        "generation_failed": _("The provider could not generate this."),
+        "malformed_response": _("The gateway sent an answer the studio cannot read."),
+        "not_sent": _("Could not reach the gateway; nothing was submitted. Retry."),
+        "task_not_found": _("The gateway no longer knows this task."),
+    }
+    return messages.get(exc.code, _("The gateway could not handle the request."))

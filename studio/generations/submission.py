@@ -1,0 +1,210 @@
+"""Sending a generation to the gateway, exactly once.
+
+The submit is claimed with a compare-and-set (queued → submitting) and `sent_at` is written before the
+request leaves, so a worker killed at any moment leaves a row that says what is known: never sent (it goes
+back to the queue), or sent without an answer (outcome unknown, never re-sent by itself, since the gateway
+may have accepted and billed it).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from studio.generations import gateway
+from studio.generations.models import Asset, Generation, GenerationEvent, Status
+from studio.generations.submitters import SUBMITTERS, Submitted
+from studio.upstream import (
+    NotSentTimeout,
+    OutcomeUnknown,
+    RateLimited,
+    UpstreamError,
+)
+
+logger = logging.getLogger(__name__)
+
+# A submit the gateway turned away for load (429/5xx before accepting) is tried again this many times.
+MAX_SUBMIT_ATTEMPTS = 5
+
+
+def _inputs(generation: Generation) -> dict[str, list[Asset]]:
+    grouped: dict[str, list[Asset]] = defaultdict(list)
+    for link in generation.inputs.select_related("asset").order_by("role", "position"):
+        grouped[link.role].append(link.asset)
+    return grouped
+
+
+def submit_generation(generation_id: int) -> Status | None:
+    """Claims a queued generation and submits it to its team's gateway; returns the new status.
+
+    Side effects: one gateway call at most, and the generation's status, ids and event log updated.
+    """
+    generation = Generation.objects.select_related("team").filter(pk=generation_id).first()
+    if generation is None:
+        return None
+    token = uuid.uuid4()
+    now = timezone.now()
+    claimed = generation.transition(
+        Status.SUBMITTING,
+        allowed_from=[Status.QUEUED],
+        claim_token=token,
+        claim_expires_at=now + timedelta(seconds=settings.GENERATION_SUBMIT_LEASE),
+        next_poll_at=None,
+    )
+    if not claimed:
+        return None  # Someone else submitted it, or it was canceled meanwhile.
+    Generation.objects.filter(pk=generation.pk).update(submit_attempts=F("submit_attempts") + 1)
+    generation.submit_attempts += 1
+
+    submitter = SUBMITTERS[generation.kind]
+    client = gateway.client_for(generation.team)
+    recorded: list[dict[str, Any]] = []
+
+    def record(request: dict[str, Any]) -> None:
+        recorded.append(request)
+        # Written before the call: if the worker dies from here on, the request may have been sent.
+        Generation.objects.filter(pk=generation.pk, claim_token=token).update(
+            sent_at=timezone.now(), request_payload=recorded if len(recorded) > 1 else request
+        )
+        generation.log(GenerationEvent.Kind.REQUEST, payload=request)
+
+    try:
+        submitted = submitter(client, generation, _inputs(generation), record)
+    except (NotSentTimeout, RateLimited) as exc:
+        return _requeue_or_fail(generation, token, exc)
+    except OutcomeUnknown as exc:
+        return _mark_outcome_unknown(generation, token, exc)
+    except UpstreamError as exc:
+        if exc.retryable and exc.status_code and exc.status_code >= 500:
+            return _requeue_or_fail(generation, token, exc)
+        return _fail(generation, exc)
+    return _mark_submitted(generation, submitted)
+
+
+def _mark_submitted(generation: Generation, submitted: Submitted) -> Status:
+    now = timezone.now()
+    gateway.record_response(generation, submitted.raw, request_id=submitted.request_id)
+    for note in submitted.notes:
+        generation.log(GenerationEvent.Kind.NOTE, message=note)
+    # A late answer still counts: a row the sweeper marked "outcome unknown" learns its task id here.
+    generation.transition(
+        Status.SUBMITTED,
+        allowed_from=[Status.SUBMITTING, Status.OUTCOME_UNKNOWN],
+        upstream_task_id=submitted.task_id,
+        upstream_request_id=submitted.request_id or "",
+        submitted_at=now,
+        last_progress_at=now,
+        next_poll_at=now + timedelta(seconds=settings.GENERATION_FIRST_POLL_DELAY),
+        claim_token=None,
+        claim_expires_at=None,
+        finished_at=None,
+        error_code="",
+        error_message="",
+    )
+    if submitted.view is not None and submitted.view.is_finished:
+        from studio.generations.polling import apply_task_view
+
+        apply_task_view(generation, submitted.view)
+    return Status(generation.status)
+
+
+def _requeue_or_fail(generation: Generation, token: uuid.UUID, exc: UpstreamError) -> Status:
+    attempts = generation.submit_attempts
+    generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
+    if attempts >= MAX_SUBMIT_ATTEMPTS:
+        return _fail(generation, exc)
+    delay = getattr(exc, "retry_after", None) or min(60, 5 * 2**attempts)
+    gateway.slow_down(generation.team, seconds=delay)
+    generation.transition(
+        Status.QUEUED,
+        allowed_from=[Status.SUBMITTING],
+        message=_("The gateway was busy; trying again shortly."),
+        claim_token=None,
+        claim_expires_at=None,
+        sent_at=None,
+        next_poll_at=timezone.now() + timedelta(seconds=delay),
+    )
+    return Status(generation.status)
+
+
+def _mark_outcome_unknown(generation: Generation, token: uuid.UUID, exc: UpstreamError) -> Status:
+    generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
+    generation.transition(
+        Status.OUTCOME_UNKNOWN,
+        allowed_from=[Status.SUBMITTING],
+        error_code=exc.code or "outcome_unknown",
+        error_message=_(
+            "The request reached the gateway but no answer came back, so we cannot tell whether the job "
+            "started (it may still be billed). Retry to send it again."
+        ),
+        gateway_message=exc.gateway_message or "",
+        claim_token=None,
+        claim_expires_at=None,
+    )
+    return Status(generation.status)
+
+
+def _fail(generation: Generation, exc: UpstreamError) -> Status:
+    generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
+    generation.transition(
+        Status.FAILED,
+        allowed_from=[Status.SUBMITTING],
+        error_code=exc.code or "upstream_error",
+        error_message=gateway.explain(exc),
+        gateway_message=exc.gateway_message or "",
+        claim_token=None,
+        claim_expires_at=None,
+    )
+    return Status(generation.status)
+
+
+def _error_payload(exc: UpstreamError) -> dict[str, Any]:
+    return {
+        "class": type(exc).__name__,
+        "code": exc.code,
+        "status_code": exc.status_code,
+        "gateway_message": exc.gateway_message,
+        "request_id": exc.request_id,
+    }
+
+
+def recover_stale_submits(now: Any = None) -> int:
+    """Settles submits whose worker died: back to the queue if nothing was sent, else outcome unknown."""
+    now = now or timezone.now()
+    recovered = 0
+    stale = Generation.objects.filter(status=Status.SUBMITTING, claim_expires_at__lt=now)
+    for generation in stale.only("pk", "status", "sent_at", "claim_token"):
+        with transaction.atomic():
+            if generation.sent_at is None:
+                changed = generation.transition(
+                    Status.QUEUED,
+                    allowed_from=[Status.SUBMITTING],
+                    message=_("The worker stopped before sending; queued again."),
+                    claim_token=None,
+                    claim_expires_at=None,
+                    next_poll_at=now,
+                )
+            else:
+                changed = generation.transition(
+                    Status.OUTCOME_UNKNOWN,
+                    allowed_from=[Status.SUBMITTING],
+                    message=_("The worker stopped while waiting for the gateway's answer."),
+                    error_code="outcome_unknown",
+                    error_message=_(
+                        "The request was sent but the worker stopped before the gateway answered, so we "
+                        "cannot tell whether the job started. Retry to send it again."
+                    ),
+                    claim_token=None,
+                    claim_expires_at=None,
+                )
+        recovered += int(changed)
+    return recovered

@@ -1,0 +1,54 @@
+"""Background work (django-q2): thin functions that take ids, plus the helpers that enqueue them.
+
+The queue library is named only here. Every task is idempotent: each one starts with a compare-and-set
+claim in the database, so a task delivered twice (a killed worker's task comes back) does nothing twice.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from studio.generations.models import Generation
+
+
+def submit_generation(generation_id: int) -> None:
+    """Submits a queued generation to its gateway."""
+    from studio.generations.submission import submit_generation as submit
+
+    submit(generation_id)
+
+
+def ingest_generation(generation_id: int) -> None:
+    """Stores a finished generation's results."""
+    from studio.generations.ingest import ingest_generation as ingest
+
+    ingest(generation_id)
+
+
+def _enqueue(func: str, generation: Generation) -> None:
+    def send() -> None:
+        Generation.objects.filter(pk=generation.pk).update(enqueued_at=timezone.now())
+        async_task(func, generation.pk, task_name=f"{func.rsplit('.', 1)[-1]}-{generation.pk}")
+
+    transaction.on_commit(send)
+
+
+def enqueue_submit(generation: Generation) -> None:
+    """Queues the submit once the current transaction commits (never before the row exists)."""
+    _enqueue("studio.generations.tasks.submit_generation", generation)
+
+
+def enqueue_ingest(generation: Generation) -> None:
+    """Queues the ingest once the current transaction commits."""
+    _enqueue("studio.generations.tasks.ingest_generation", generation)
+
+
+def requeue(kind: str, generation_id: int) -> None:
+    """Queues a submit or ingest again right away (used by the poller's sweep for lost work)."""
+    func = {
+        "submit": "studio.generations.tasks.submit_generation",
+        "ingest": "studio.generations.tasks.ingest_generation",
+    }[kind]
+    async_task(func, generation_id, task_name=f"{kind}-{generation_id}")

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from studio.generations import views
+
+urlpatterns = [
+    path("projects/<int:pk>/", views.project_generations, name="project_detail"),
+    path("projects/<int:pk>/generations/", views.generation_create, name="generation_create"),
+    path("generations/poll/", views.generation_poll, name="generation_poll"),
+    path("generations/<int:pk>/cancel/", views.generation_cancel, name="generation_cancel"),
+    path("generations/<int:pk>/retry/", views.generation_retry, name="generation_retry"),
+    path("generations/<int:pk>/check/", views.generation_check, name="generation_check"),
+    path("generations/<int:pk>/button/", views.generation_button, name="generation_button"),
+    path("generations/<int:pk>/remix/", views.generation_remix, name="generation_remix"),
+    path("generations/<int:pk>/character/", views.generation_character, name="generation_character"),
+    path("assets/<int:pk>/<str:variant>/", views.asset_file, name="asset_file"),
+]

@@ -1,0 +1,455 @@
+"""Views of the generation engine: submitting from a project page, the live cards, result actions, media."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F, Prefetch
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from studio.accounts.access import membership_in, remember_team, require_editor
+from studio.accounts.http import AuthenticatedHttpRequest
+from studio.accounts.models import EDITOR_ROLES, Membership
+from studio.generations import catalogue, services
+from studio.generations.forms import FORMS, ButtonForm, CharacterForm, GenerationForm, RemixForm
+from studio.generations.kinds import KINDS
+from studio.generations.media import MediaError, MediaKind
+from studio.generations.models import LIVE, Asset, Character, Generation
+from studio.generations.services import GenerationRuleError
+from studio.generations.serving import serve_file
+from studio.projects.models import Project
+
+PAGE_SIZE = 24
+POLL_EVERY = "3s"
+
+
+def _project_for(request: AuthenticatedHttpRequest, pk: int) -> tuple[Project, Membership]:
+    project = get_object_or_404(Project.objects.for_user(request.user).select_related("team"), pk=pk)
+    remember_team(request, project.team)
+    return project, membership_in(request.user, project.team)
+
+
+def _generation_for(request: AuthenticatedHttpRequest, pk: int) -> tuple[Generation, Membership]:
+    generation = get_object_or_404(
+        Generation.objects.for_user(request.user).select_related("team", "project", "created_by"), pk=pk
+    )
+    return generation, membership_in(request.user, generation.team)
+
+
+def _form_for(
+    family: str, project: Project, data: Any = None, files: Any = None, initial: dict[str, Any] | None = None
+) -> GenerationForm:
+    form_class = FORMS.get(family, FORMS["veo3"])
+    kwargs: dict[str, Any] = {"data": data, "files": files, "initial": initial or {}, "prefix": family}
+    if family == "sora2":
+        kwargs["character_choices"] = [
+            (c.username, c.name) for c in Character.objects.filter(project=project).exclude(username="")
+        ]
+    form = form_class(**kwargs)
+    if not form.is_bound:
+        spec = KINDS[form_class.kind]
+        form.initial.setdefault("model", spec.default_model)
+    return form
+
+
+def _model_suggestions(project: Project, form: GenerationForm) -> list[str]:
+    return catalogue.models_for(project.team, KINDS[type(form).kind].capability)
+
+
+def _cards(project: Project, *, before: int | None = None) -> list[Generation]:
+    queryset = Generation.objects.filter(project=project).for_cards()
+    if before:
+        queryset = queryset.filter(pk__lt=before)
+    return list(queryset.order_by("-pk")[: PAGE_SIZE + 1])
+
+
+def _card_context(request: AuthenticatedHttpRequest, membership: Membership) -> dict[str, Any]:
+    return {"membership": membership, "can_edit": membership.can_edit, "poll_every": POLL_EVERY}
+
+
+@login_required
+@require_GET
+def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The project's page: the form to make something and the task cards, newest first."""
+    project, membership = _project_for(request, pk)
+    family = request.GET.get("family", "veo3")
+    if family not in FORMS:
+        family = "veo3"
+    before = request.GET.get("before")
+    cards = _cards(project, before=int(before) if before and before.isdigit() else None)
+    has_more = len(cards) > PAGE_SIZE
+    cards = cards[:PAGE_SIZE]
+    initial: dict[str, Any] = {}
+    use_asset = request.GET.get("use")
+    picked: list[Asset] = []
+    if use_asset and use_asset.isdigit():
+        picked = list(Asset.objects.for_user(request.user).filter(pk=int(use_asset), kind=MediaKind.IMAGE))
+    form = _form_for(family, project, initial=initial)
+    context = {
+        "project": project,
+        "team": project.team,
+        "membership": membership,
+        "family": family,
+        "families": [(key, _label(key)) for key in FORMS],
+        "form": form,
+        "picked_assets": picked,
+        "models": _model_suggestions(project, form) if membership.can_edit else [],
+        "cards": cards,
+        "has_more": has_more,
+        "live_ids": [g.pk for g in cards if g.status in LIVE],
+        "live_versions": _versions(g for g in cards if g.status in LIVE),
+        **_card_context(request, membership),
+    }
+    template = "projects/project_detail.html"
+    if request.htmx and before:
+        template += "#more-cards"
+    elif request.htmx and request.GET.get("family"):
+        template += "#generation-form"
+    return render(request, template, context)
+
+
+def _label(family: str) -> str:
+    return {"veo3": _("Video: Veo3"), "sora2": _("Video: Sora2"), "midjourney": _("Midjourney")}[family]
+
+
+def _versions(generations: Any) -> str:
+    """`id.version` pairs the page's poller sends back, so the server answers with what changed only."""
+    return ",".join(f"{g.pk}.{int(g.updated_at.timestamp() * 1000)}" for g in generations)
+
+
+def _store_inputs(
+    request: AuthenticatedHttpRequest, project: Project, form: GenerationForm
+) -> dict[str, list[Asset]] | None:
+    """Stores the form's uploads and resolves its picked assets; on failure adds form errors, returns None."""
+    inputs: dict[str, list[Asset]] = {}
+    for role, (upload_field, picked_field) in form.image_roles().items():
+        assets: list[Asset] = []
+        if picked_field:
+            ids = form.cleaned_data.get(picked_field) or []
+            found = {
+                a.pk: a for a in Asset.objects.for_user(request.user).filter(pk__in=ids, team=project.team)
+            }
+            if len(found) != len(set(ids)):
+                form.add_error(upload_field, _("One of the chosen inputs is no longer available."))
+                return None
+            assets.extend(found[i] for i in ids)
+        uploads = form.cleaned_data.get(upload_field) or []
+        for upload in uploads if isinstance(uploads, list) else [uploads]:
+            try:
+                assets.append(
+                    services.store_upload(
+                        project=project, user=request.user, upload=upload, allowed={MediaKind.IMAGE}
+                    )
+                )
+            except MediaError as exc:
+                form.add_error(upload_field, str(exc))
+                return None
+        if assets:
+            inputs[role] = assets
+    return inputs
+
+
+@login_required
+@require_POST
+def generation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Records and queues a generation; answers at once with its card (the gateway is asked later)."""
+    project, membership = _project_for(request, pk)
+    require_editor(membership)
+    family = request.POST.get("family", "veo3")
+    if family not in FORMS:
+        family = "veo3"
+    form = _form_for(family, project, data=request.POST, files=request.FILES)
+    generation = None
+    if form.is_valid():
+        inputs = _store_inputs(request, project, form)
+        if inputs is not None:
+            try:
+                generation = services.start_generation(
+                    project=project,
+                    user=request.user,
+                    kind=form.kind,
+                    model=form.cleaned_data["model"],
+                    prompt=form.cleaned_data.get("prompt", ""),
+                    params=form.params(),  # type: ignore[attr-defined]
+                    inputs=inputs,
+                )
+            except GenerationRuleError as exc:
+                form.add_error(None, str(exc))
+    if generation is None:
+        return _form_errors(request, project, membership, family, form)
+    if not request.htmx:
+        messages.success(request, _("Queued. The card below follows it live."))
+        return redirect("project_detail", pk=project.pk)
+    return _new_card_response(request, project, membership, family, generation)
+
+
+def _form_errors(
+    request: AuthenticatedHttpRequest,
+    project: Project,
+    membership: Membership,
+    family: str,
+    form: GenerationForm,
+) -> HttpResponse:
+    context = {
+        "project": project,
+        "membership": membership,
+        "family": family,
+        "families": [(key, _label(key)) for key in FORMS],
+        "form": form,
+        "models": _model_suggestions(project, form),
+        "can_edit": membership.can_edit,
+    }
+    if request.htmx:
+        response = render(request, "projects/project_detail.html#generation-form", context)
+        response["HX-Retarget"] = "#generation-form"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    context.update({"team": project.team, "cards": _cards(project)[:PAGE_SIZE], "live_ids": []})
+    return render(request, "projects/project_detail.html", context, status=400)
+
+
+def _new_card_response(
+    request: AuthenticatedHttpRequest,
+    project: Project,
+    membership: Membership,
+    family: str,
+    generation: Generation,
+    *,
+    live: list[Generation] | None = None,
+) -> HttpResponse:
+    """The new card, a fresh form (out of band) and the poller restarted with the new card in it."""
+    generation = Generation.objects.for_cards().get(pk=generation.pk)
+    live = live or _live_cards(project.pk)
+    context = {
+        "generation": generation,
+        "project": project,
+        "membership": membership,
+        "can_edit": membership.can_edit,
+        "family": family,
+        "families": [(key, _label(key)) for key in FORMS],
+        "form": _form_for(family, project),
+        "models": _model_suggestions(project, FORMS[family]()),
+        "live_ids": [g.pk for g in live],
+        "live_versions": _versions(live),
+        "poll_every": POLL_EVERY,
+        "oob": True,
+    }
+    return render(request, "generations/_created.html", context)
+
+
+@login_required
+@require_GET
+def generation_poll(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The page's single poller: answers only the cards that changed, and stops itself when none is live.
+
+    Three queries whatever the number of cards: the user, the generations, their result assets.
+    """
+    known: dict[int, int] = {}
+    for pair in request.GET.get("v", "").split(",")[:100]:
+        pk, _dot, version = pair.partition(".")
+        if pk.isdigit() and version.isdigit():
+            known[int(pk)] = int(version)
+    rows = (
+        list(
+            Generation.objects.for_user(request.user)
+            .annotate(viewer_role=F("team__memberships__role"))
+            .filter(pk__in=known)
+            .select_related("created_by")
+            .prefetch_related(Prefetch("assets", queryset=Asset.objects.filter(role=Asset.Role.RESULT)))
+            .order_by("-pk")
+        )
+        if known
+        else []
+    )
+    changed = [g for g in rows if int(g.updated_at.timestamp() * 1000) != known.get(g.pk)]
+    for generation in changed:
+        generation.viewer_can_edit = generation.viewer_role in EDITOR_ROLES  # type: ignore[attr-defined]
+    live = [g for g in rows if g.status in LIVE]
+    context = {
+        "changed": changed,
+        "live_ids": [g.pk for g in live],
+        "live_versions": _versions(live),
+        "poll_every": POLL_EVERY,
+        "oob": True,
+    }
+    response = render(request, "generations/_poll.html", context)
+    if not live:
+        response.status_code = 286  # htmx stops polling on 286.
+    return response
+
+
+def _live_cards(project_id: int) -> list[Generation]:
+    return list(Generation.objects.filter(project_id=project_id, status__in=LIVE).order_by("-pk")[:50])
+
+
+def _after_action(
+    request: AuthenticatedHttpRequest, generation: Generation, child: Generation | None = None
+) -> HttpResponse:
+    if not request.htmx:
+        return redirect("project_detail", pk=generation.project_id)
+    membership = membership_in(request.user, generation.team)
+    if child is not None:
+        return _new_card_response(
+            request, generation.project, membership, request.POST.get("family", "veo3"), child
+        )
+    fresh = Generation.objects.for_cards().get(pk=generation.pk)
+    live = _live_cards(generation.project_id)
+    html = render_to_string(
+        "generations/_card.html",
+        {"generation": fresh, "can_edit": membership.can_edit, "oob": False},
+        request=request,
+    ) + render_to_string(
+        "generations/_poller.html",
+        {
+            "live_ids": [g.pk for g in live],
+            "live_versions": _versions(live),
+            "poll_every": POLL_EVERY,
+            "oob": True,
+        },
+        request=request,
+    )
+    return HttpResponse(html)
+
+
+@login_required
+@require_POST
+def generation_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    generation, membership = _generation_for(request, pk)
+    require_editor(membership)
+    if not services.cancel_generation(generation=generation, user=request.user):
+        messages.info(request, _("This generation had already finished."))
+    return _after_action(request, generation)
+
+
+@login_required
+@require_POST
+def generation_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    generation, membership = _generation_for(request, pk)
+    require_editor(membership)
+    try:
+        child = services.retry_generation(generation=generation, user=request.user)
+    except GenerationRuleError as exc:
+        messages.error(request, str(exc))
+        return _after_action(request, generation)
+    return _after_action(request, generation, child)
+
+
+@login_required
+@require_POST
+def generation_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    generation, membership = _generation_for(request, pk)
+    require_editor(membership)
+    services.check_generation_now(generation=generation)
+    return _after_action(request, generation)
+
+
+def _mask_asset(request: AuthenticatedHttpRequest, generation: Generation, data_url: str) -> Asset | None:
+    if not data_url:
+        return None
+    header, _comma, payload = data_url.partition(",")
+    if not header.startswith("data:image/png;base64"):
+        raise MediaError(_("The drawn mask could not be read; draw it again."), code="bad_mask")
+    try:
+        content = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise MediaError(_("The drawn mask could not be read; draw it again."), code="bad_mask") from exc
+    upload = SimpleUploadedFile("mask.png", content, content_type="image/png")
+    return services.store_upload(
+        project=generation.project, user=request.user, upload=upload, allowed={MediaKind.IMAGE}
+    )
+
+
+@login_required
+@require_POST
+def generation_button(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Presses a Midjourney button on a result: a child generation with its own card."""
+    generation, membership = _generation_for(request, pk)
+    require_editor(membership)
+    form = ButtonForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    try:
+        mask = _mask_asset(request, generation, form.cleaned_data["mask"])
+        child = services.press_midjourney_button(
+            generation=generation,
+            user=request.user,
+            custom_id=form.cleaned_data["custom_id"],
+            prompt=form.cleaned_data["prompt"],
+            mask=mask,
+        )
+    except (GenerationRuleError, MediaError) as exc:
+        messages.error(request, str(exc))
+        return _after_action(request, generation)
+    return _after_action(request, generation, child)
+
+
+@login_required
+@require_POST
+def generation_remix(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    generation, membership = _generation_for(request, pk)
+    require_editor(membership)
+    form = RemixForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for error in form.errors.get("prompt", [])))
+        return _after_action(request, generation)
+    try:
+        child = services.remix_sora_video(
+            generation=generation, user=request.user, prompt=form.cleaned_data["prompt"]
+        )
+    except GenerationRuleError as exc:
+        messages.error(request, str(exc))
+        return _after_action(request, generation)
+    return _after_action(request, generation, child)
+
+
+@login_required
+@require_POST
+def generation_character(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    generation, membership = _generation_for(request, pk)
+    require_editor(membership)
+    form = CharacterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return _after_action(request, generation)
+    try:
+        child = services.create_sora_character(
+            generation=generation,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            timestamps=form.cleaned_data["timestamps"],
+            real_person=form.cleaned_data["real_person"],
+        )
+    except GenerationRuleError as exc:
+        messages.error(request, str(exc))
+        return _after_action(request, generation)
+    return _after_action(request, generation, child)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def asset_file(request: AuthenticatedHttpRequest, pk: int, variant: str) -> HttpResponseBase:
+    """A stored file, for members of its team only; `?download=1` saves it under a readable name."""
+    asset = get_object_or_404(Asset.objects.for_user(request.user), pk=pk)
+    if variant == "file":
+        field, content_type = asset.file, asset.mime_type
+    elif variant == "thumb" and asset.thumbnail:
+        field, content_type = asset.thumbnail, "image/webp"
+    elif variant == "poster" and asset.poster:
+        field, content_type = asset.poster, "image/webp"
+    else:
+        raise Http404
+    download_name = asset.download_name if request.GET.get("download") and variant == "file" else None
+    response = serve_file(request, field, content_type=content_type, download_name=download_name)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,424 @@
+"""The generation engine end to end against the sandbox over real HTTP: submit, poll, ingest, and faults."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import av
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from studio.accounts.models import Team, User
+from studio.accounts.services import update_gateway
+from studio.generations import ingest, polling, services, submission
+from studio.generations.media import MediaKind
+from studio.generations.models import Asset, Character, Generation, GenerationEvent, Kind, Status
+from studio.projects.models import Project
+
+
+def png_upload(
+    size: tuple[int, int] = (320, 180), color: tuple[int, int, int] = (20, 120, 200)
+) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return SimpleUploadedFile("frame.png", buffer.getvalue(), content_type="image/png")
+
+
+def start(project: Project, user: User, kind: str, prompt: str = "a red fox in the snow", **options):  # type: ignore[no-untyped-def]
+    defaults = {
+        Kind.VEO3_VIDEO: ("veo3-fast", {"aspect_ratio": "16:9"}),
+        Kind.SORA2_VIDEO: ("sora-2", {"seconds": 4, "size": "1280x720"}),
+        Kind.MJ_IMAGINE: ("midjourney", {}),
+        Kind.MJ_SHORTEN: ("midjourney", {}),
+    }
+    model, params = defaults.get(kind, ("midjourney", {}))
+    return services.start_generation(
+        project=project,
+        user=user,
+        kind=kind,
+        model=options.pop("model", model),
+        prompt=prompt,
+        params=options.pop("params", params),
+        inputs=options.pop("inputs", None),
+    )
+
+
+def use_key(team: Team, key: str) -> None:
+    """Keeps the team on the sandbox but sends this key (fault markers go in the key)."""
+    update_gateway(team=team, base_url="", api_key=key)
+
+
+def test_start_generation_records_everything_before_anything_is_sent(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
+
+    generation.refresh_from_db()
+    assert generation.status == Status.QUEUED
+    assert generation.prompt == "a red fox in the snow"
+    assert generation.params == {"aspect_ratio": "16:9"}
+    assert generation.created_by == user
+    assert generation.sent_at is None
+    assert generation.request_payload == {}
+    assert list(generation.events.values_list("status_to", flat=True)) == [Status.QUEUED]
+
+
+def test_submit_records_the_request_with_image_bytes_redacted(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    frame = services.store_upload(
+        project=sandbox_project, user=user, upload=png_upload(), allowed={MediaKind.IMAGE}
+    )
+    generation = start(
+        sandbox_project,
+        user,
+        Kind.VEO3_VIDEO,
+        params={"aspect_ratio": "9:16", "enhance_prompt": True, "enable_upsample": False},
+        inputs={"first_frame": [frame]},
+    )
+
+    assert submission.submit_generation(generation.pk) == Status.SUBMITTED
+
+    generation.refresh_from_db()
+    body = generation.request_payload["body"]
+    assert generation.request_payload["path"] == "/v1/video/generations"
+    assert body["aspect_ratio"] == "9:16"
+    assert body["images"][0].startswith("<data:image/png;base64")
+    assert "bytes, sha256" in body["images"][0]
+    assert generation.upstream_task_id
+    assert generation.sent_at is not None
+    kinds = list(generation.events.values_list("kind", flat=True))
+    assert GenerationEvent.Kind.REQUEST in kinds
+    assert GenerationEvent.Kind.RESPONSE in kinds
+
+
+def test_submit_twice_sends_once(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
+
+    first = submission.submit_generation(generation.pk)
+    second = submission.submit_generation(generation.pk)
+
+    assert first == Status.SUBMITTED
+    assert second is None
+    assert generation.events.filter(kind=GenerationEvent.Kind.REQUEST).count() == 1
+
+
+def test_veo3_portrait_video_is_stored_with_poster(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO, params={"aspect_ratio": "9:16"})
+
+    generation = drive(generation)
+
+    assert generation.status == Status.SUCCEEDED, generation.error_message
+    asset = generation.assets.get()
+    assert (asset.kind, asset.mime_type) == (Asset.MediaKind.VIDEO, "video/mp4")
+    assert asset.height > asset.width  # 9:16
+    assert asset.duration
+    assert asset.duration > 0
+    assert asset.poster
+    assert len(asset.sha256) == 64
+    assert asset.source_url.startswith(sandbox_project.team.effective_gateway_url)
+    with asset.file.open("rb") as handle, av.open(handle) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+    statuses = list(generation.events.exclude(status_to="").values_list("status_to", flat=True))
+    assert statuses[0] == Status.QUEUED
+    assert statuses[-2:] == [Status.INGESTING, Status.SUCCEEDED]
+    assert Status.SUBMITTED in statuses
+
+
+def test_sora_video_then_remix_and_character(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]
+    video = drive(start(sandbox_project, user, Kind.SORA2_VIDEO))
+    assert video.status == Status.SUCCEEDED, video.error_message
+    assert video.assets.get().kind == Asset.MediaKind.VIDEO
+
+    remix = drive(services.remix_sora_video(generation=video, user=user, prompt="make it night"))
+    character = drive(services.create_sora_character(generation=video, user=user, name="Fox"))
+
+    assert remix.status == Status.SUCCEEDED, remix.error_message
+    assert remix.parent == video
+    assert remix.assets.get().kind == Asset.MediaKind.VIDEO
+    assert character.status == Status.SUCCEEDED, character.error_message
+    stored = Character.objects.get(generation=character)
+    assert stored.name == "Fox"
+    assert stored.username
+    assert stored.project == sandbox_project
+
+
+def test_midjourney_imagine_then_upscale_then_zoom_make_a_chain(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]
+    grid = drive(start(sandbox_project, user, Kind.MJ_IMAGINE, prompt="a castle on a hill"))
+    assert grid.status == Status.SUCCEEDED, grid.error_message
+    image = grid.assets.get()
+    assert image.kind == Asset.MediaKind.IMAGE
+    assert image.thumbnail
+    upscale_button = next(b for b in grid.buttons if "upsample::2" in b["custom_id"])
+
+    upscaled = drive(
+        services.press_midjourney_button(generation=grid, user=user, custom_id=upscale_button["custom_id"])
+    )
+    assert upscaled.status == Status.SUCCEEDED, upscaled.error_message
+    zoom_button = next(
+        b for b in upscaled.buttons if "Outpaint" in b["custom_id"] or "zoom" in b["custom_id"].lower()
+    )
+    zoomed = drive(
+        services.press_midjourney_button(generation=upscaled, user=user, custom_id=zoom_button["custom_id"])
+    )
+
+    assert zoomed.status == Status.SUCCEEDED, zoomed.error_message
+    assert zoomed.parent == upscaled
+    assert upscaled.parent == grid
+    assert zoomed.assets.get().kind == Asset.MediaKind.IMAGE
+
+
+def test_midjourney_vary_region_sends_mask_through_modal(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]
+    grid = drive(start(sandbox_project, user, Kind.MJ_IMAGINE, prompt="a castle"))
+    upscaled = drive(
+        services.press_midjourney_button(
+            generation=grid,
+            user=user,
+            custom_id=next(b["custom_id"] for b in grid.buttons if "upsample" in b["custom_id"]),
+        )
+    )
+    inpaint = next(b["custom_id"] for b in upscaled.buttons if "Inpaint" in b["custom_id"])
+    mask = services.store_upload(
+        project=sandbox_project,
+        user=user,
+        upload=png_upload((64, 64), (255, 255, 255)),
+        allowed={MediaKind.IMAGE},
+    )
+
+    varied = drive(
+        services.press_midjourney_button(
+            generation=upscaled, user=user, custom_id=inpaint, prompt="a dragon on the tower", mask=mask
+        )
+    )
+
+    assert varied.status == Status.SUCCEEDED, varied.error_message
+    assert varied.request_payload[1]["path"] == "/mj/submit/modal"
+    assert varied.request_payload[1]["body"]["maskBase64"].startswith("<data:image/png")
+
+
+def test_midjourney_vary_region_refuses_without_mask(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]
+    grid = drive(start(sandbox_project, user, Kind.MJ_IMAGINE, prompt="a castle"))
+    upscaled = drive(
+        services.press_midjourney_button(
+            generation=grid,
+            user=user,
+            custom_id=next(b["custom_id"] for b in grid.buttons if "upsample" in b["custom_id"]),
+        )
+    )
+    inpaint = next(b["custom_id"] for b in upscaled.buttons if "Inpaint" in b["custom_id"])
+
+    with pytest.raises(services.GenerationRuleError, match="Draw the region"):
+        services.press_midjourney_button(generation=upscaled, user=user, custom_id=inpaint)
+
+
+def test_midjourney_polls_are_batched(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    generations = [start(sandbox_project, user, Kind.MJ_IMAGINE, prompt=f"tile {i}") for i in range(5)]
+    for generation in generations:
+        submission.submit_generation(generation.pk)
+    Generation.objects.update(next_poll_at=timezone.now())
+
+    report = polling.poll_due_generations()
+
+    assert report.claimed == 5
+    assert report.gateway_calls == 1
+
+
+def test_midjourney_shorten_stores_text(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]
+    generation = drive(
+        start(sandbox_project, user, Kind.MJ_SHORTEN, prompt="a very long and winding prompt about castles")
+    )
+
+    assert generation.status == Status.SUCCEEDED, generation.error_message
+    asset = generation.assets.get()
+    assert asset.kind == Asset.MediaKind.TEXT
+    assert generation.result_text
+    with asset.file.open("rb") as handle:
+        assert handle.read().decode() == generation.result_text
+
+
+def test_task_failure_shows_the_providers_reason(sandbox_project, user, team, drive) -> None:  # type: ignore[no-untyped-def]
+    use_key(team, "sk-sandbox-fault-fail")
+
+    generation = drive(start(sandbox_project, user, Kind.VEO3_VIDEO))
+
+    assert generation.status == Status.FAILED
+    assert generation.error_message == "The provider could not generate this."
+    assert generation.gateway_message
+    assert generation.can_retry
+
+
+def test_invalid_key_fails_with_the_gateways_words(sandbox_project, user, team, drive) -> None:  # type: ignore[no-untyped-def]
+    use_key(team, "sk-invalid-key")
+
+    generation = drive(start(sandbox_project, user, Kind.VEO3_VIDEO))
+
+    assert generation.status == Status.FAILED
+    assert generation.error_code == "authentication_failed"
+    assert "无效的令牌" in generation.gateway_message
+    assert "API key" in generation.error_message
+
+
+def test_banned_word_fails_midjourney_with_gateway_message(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]
+    generation = drive(start(sandbox_project, user, Kind.MJ_IMAGINE, prompt="sandbox-banned castle"))
+
+    assert generation.status == Status.FAILED
+    assert generation.error_code == "banned_prompt"
+    assert generation.gateway_message
+
+
+def test_queue_full_fails_with_retry_offered(sandbox_project, user, team, drive) -> None:  # type: ignore[no-untyped-def]
+    use_key(team, "sk-sandbox-fault-queue-full")
+
+    generation = drive(start(sandbox_project, user, Kind.MJ_IMAGINE))
+
+    assert generation.status == Status.FAILED
+    assert generation.error_code == "queue_full"
+    assert generation.can_retry
+
+
+def test_rate_limited_submit_goes_back_to_the_queue(sandbox_project, user, team) -> None:  # type: ignore[no-untyped-def]
+    use_key(team, "sk-sandbox-fault-429")
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
+
+    assert submission.submit_generation(generation.pk) == Status.QUEUED
+
+    generation.refresh_from_db()
+    assert generation.sent_at is None
+    assert generation.next_poll_at > timezone.now()
+    assert generation.events.filter(kind=GenerationEvent.Kind.ERROR).exists()
+
+
+def test_submit_without_answer_is_outcome_unknown_and_never_resent(sandbox_project, user, team) -> None:  # type: ignore[no-untyped-def]
+    use_key(team, "sk-sandbox-fault-timeout-1")
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
+
+    assert submission.submit_generation(generation.pk) == Status.OUTCOME_UNKNOWN
+    polling.sweep_stale_work(timezone.now() + timedelta(hours=1))
+
+    generation.refresh_from_db()
+    assert generation.status == Status.OUTCOME_UNKNOWN
+    assert "cannot tell whether the job started" in generation.error_message
+    assert generation.events.filter(kind=GenerationEvent.Kind.REQUEST).count() == 1
+
+
+def test_rate_limited_poll_rests_the_gateway_and_never_fails(sandbox_project, user, team) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
+    submission.submit_generation(generation.pk)
+    use_key(team, "sk-sandbox-fault-429")
+    Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
+
+    polling.poll_due_generations()
+
+    generation.refresh_from_db()
+    assert generation.status == Status.SUBMITTED
+    assert generation.next_poll_at > timezone.now() + timedelta(seconds=2)
+    report = polling.poll_due_generations()
+    assert report.claimed == 0
+
+
+def test_dead_submit_before_sending_is_queued_again(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
+    Generation.objects.filter(pk=generation.pk).update(
+        status=Status.SUBMITTING, claim_expires_at=timezone.now() - timedelta(seconds=1), sent_at=None
+    )
+
+    submission.recover_stale_submits()
+
+    generation.refresh_from_db()
+    assert generation.status == Status.QUEUED
+    assert submission.submit_generation(generation.pk) == Status.SUBMITTED
+
+
+def test_dead_submit_after_sending_is_outcome_unknown(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
+    Generation.objects.filter(pk=generation.pk).update(
+        status=Status.SUBMITTING,
+        claim_expires_at=timezone.now() - timedelta(seconds=1),
+        sent_at=timezone.now() - timedelta(minutes=6),
+    )
+
+    submission.recover_stale_submits()
+
+    generation.refresh_from_db()
+    assert generation.status == Status.OUTCOME_UNKNOWN
+    assert submission.submit_generation(generation.pk) is None
+
+
+def test_expired_result_link_is_fetched_again_once_then_fails(sandbox_project, user, team, drive) -> None:  # type: ignore[no-untyped-def]
+    use_key(team, "sk-sandbox-fault-expire-0")
+
+    generation = drive(start(sandbox_project, user, Kind.VEO3_VIDEO))
+
+    assert generation.status == Status.FAILED
+    assert generation.error_code == "result_expired"
+    assert generation.params["refetched_after_expiry"] is True
+    notes = generation.events.filter(kind=GenerationEvent.Kind.NOTE).values_list("message", flat=True)
+    assert any("fetched the task again" in note for note in notes)
+
+
+def test_silent_task_times_out_but_is_still_ingested_when_it_finishes(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
+    submission.submit_generation(generation.pk)
+    Generation.objects.filter(pk=generation.pk).update(submitted_at=timezone.now() - timedelta(minutes=61))
+
+    polling.settle_deadlines(timezone.now())
+    generation.refresh_from_db()
+    assert generation.status == Status.TIMED_OUT
+    assert generation.next_poll_at is not None
+
+    generation = drive(generation)
+    assert generation.status == Status.SUCCEEDED
+    assert generation.error_message == ""
+
+
+def test_cancel_stops_polling_and_retry_reuses_the_inputs(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]
+    frame = services.store_upload(
+        project=sandbox_project, user=user, upload=png_upload(), allowed={MediaKind.IMAGE}
+    )
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO, inputs={"first_frame": [frame]})
+    submission.submit_generation(generation.pk)
+
+    assert services.cancel_generation(generation=generation, user=user)
+    Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
+    assert polling.poll_due_generations().claimed == 0
+
+    retried = services.retry_generation(generation=generation, user=user)
+    assert retried.pk != generation.pk
+    assert retried.params["retry_of"] == generation.pk
+    assert [link.asset for link in retried.inputs.all()] == [frame]
+    assert drive(retried).status == Status.SUCCEEDED
+
+
+def test_two_pollers_never_claim_the_same_task(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    generations = [start(sandbox_project, user, Kind.VEO3_VIDEO) for _ in range(3)]
+    for generation in generations:
+        submission.submit_generation(generation.pk)
+    now = timezone.now()
+    Generation.objects.update(next_poll_at=now)
+
+    first = polling.claim_due(now)
+    second = polling.claim_due(now)
+
+    assert len(first) == 3
+    assert second == []
+
+
+def test_ingest_twice_stores_each_result_once(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]
+    generation = drive(start(sandbox_project, user, Kind.MJ_IMAGINE), until={Status.INGESTING})
+
+    assert ingest.ingest_generation(generation.pk) == Status.SUCCEEDED
+    Generation.objects.filter(pk=generation.pk).update(status=Status.INGESTING, claim_expires_at=None)
+    assert ingest.ingest_generation(generation.pk) == Status.SUCCEEDED
+
+    assert generation.assets.count() == 1
+
+
+def test_sweep_requeues_a_lost_submit_once(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
+    Generation.objects.filter(pk=generation.pk).update(enqueued_at=timezone.now() - timedelta(minutes=5))
+
+    later = timezone.now()
+    first = polling.sweep_stale_work(later)
+    second = polling.sweep_stale_work(later)
+
+    assert first == 1
+    assert second == 0
