@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import math
 import random
+import re
 import struct
 from collections.abc import Sequence
 from typing import Any
@@ -109,9 +110,13 @@ def describe_prompts(width: int, height: int, seed: int) -> str:
     )
 
 
+_PARAMETERS = re.compile(r"(?:^|\s)--")
+
+
 def shorten_prompts(prompt: str) -> str:
     """Five shorter prompts for Midjourney's shorten, numbered like the bot does."""
-    words = [word for word in prompt.split() if not word.startswith("--")]
+    # Midjourney's parameters (`--ar 16:9 --v 6.1`) close the prompt; they and their values are not its words.
+    words = _PARAMETERS.split(prompt, maxsplit=1)[0].split()
     digits = ["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣"]
     lines = []
     for number, digit in enumerate(digits):

@@ -401,7 +401,8 @@ def _inner_data(view: TaskView) -> dict[str, Any] | None:
     if seen.stage is Stage.FAILURE:
         inner["failReason"] = seen.fail_reason
     else:
-        inner["videoUrl"] = view.download_url
+        # The AITRE sample: the inner upstream payload links the file to view, `fail_reason` the download.
+        inner["videoUrl"] = view.video_url
     inner["startTime"] = _millis(seen.started)
     inner["finishTime"] = _millis(seen.finished)
     return inner

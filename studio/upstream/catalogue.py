@@ -32,6 +32,8 @@ def _pattern(*alternatives: str) -> re.Pattern[str]:
 _MIDJOURNEY = _pattern(r"^mj[_-]", r"midjourney", r"niji", r"^swap_face$")
 _SORA_REMOVER = _pattern(r"sora[_-]?remover", r"watermark")
 _SORA = _pattern(r"^sora")
+# Character models only create characters on `/v1/videos`; they never answer in chat.
+_SORA_CHARACTER = _pattern(r"^sora.*[-_]character")
 _VEO = _pattern(r"^veo")
 _TTS = _pattern(r"(^|[-_])tts($|[-_])", r"speech")
 _STT = _pattern(r"whisper", r"transcribe", r"(^|[-_])(stt|asr)($|[-_])")
@@ -64,6 +66,8 @@ def classify_model(model_id: str) -> frozenset[Capability]:
         return frozenset({Capability.MIDJOURNEY})
     if _SORA_REMOVER.search(name):
         return frozenset({Capability.VIDEO_CHAT})
+    if _SORA_CHARACTER.search(name):
+        return frozenset({Capability.VIDEO_SORA2})
     if _SORA.search(name):
         return frozenset({Capability.VIDEO_SORA2, Capability.VIDEO_CHAT})
     if _VEO.search(name):

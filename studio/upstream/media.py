@@ -43,7 +43,8 @@ _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
 _PROGRESS_WORDS = ("进度", "排队", "生成中", "处理中", "等待", "开始生成", "生成完成", "已生成")
 _TASK_ID_LINE = re.compile(r"任务\s*ID\s*[:\uff1a]\s*`?([^`\s]+)`?", re.I)
 _FAILURE_MARKERS = ("❌", "生成失败", "失败原因", "任务失败", "处理失败", "generation failed")
-_FAILURE_REASON = re.compile(r"(?:失败原因|原因|reason)\s*[:\uff1a]\s*(.+)", re.I)
+# "reason" only as a word of its own: `finish_reason: IMAGE_SAFETY` is a detail, not the reason.
+_FAILURE_REASON = re.compile(r"(?:失败原因|原因|(?<!\w)reason)\s*[:\uff1a]\s*(.+)", re.I)
 
 
 @dataclass(frozen=True)

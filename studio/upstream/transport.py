@@ -156,10 +156,16 @@ class GatewayHttp:
     ) -> None:
         self.base_url = base_url
         self.timeouts = timeouts
+        # A pasted key often ends in a newline; an empty one is sent as no key at all, so the gateway
+        # answers 401 instead of httpx refusing the header before anything is sent.
+        api_key = api_key.strip()
         self._secret = api_key
+        headers = {"User-Agent": user_agent}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
         self._client = httpx.Client(
             base_url=base_url,
-            headers={"Authorization": f"Bearer {api_key}", "User-Agent": user_agent},
+            headers=headers,
             timeout=timeouts.for_kind(CallKind.DEFAULT),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             transport=transport,

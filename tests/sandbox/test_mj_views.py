@@ -384,6 +384,14 @@ def test_shorten_fills_final_prompt(api):
     assert task["imageUrl"] == ""
 
 
+def test_shorten_leaves_out_parameters_and_their_values(api):
+    result = api.post("/mj/submit/shorten", {"prompt": "a castle at dusk --ar 16:9 --v 6.1"}).json()
+
+    task = fetch(api, result["result"])
+
+    assert task["properties"]["finalPrompt"].split("\n\n")[0] == "1️⃣ a castle at dusk"
+
+
 @pytest.mark.parametrize("path", ["/mj/submit/swap_face", "/mj/insight-face/swap"])
 def test_swap_face_pastes_source_onto_target(api, client, path):
     body = {"sourceBase64": data_url((64, 64), (0, 255, 0)), "targetBase64": data_url((300, 200), (0, 0, 0))}

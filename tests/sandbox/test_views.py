@@ -10,7 +10,7 @@ from tests.sandbox.helpers import cdn_path
 @pytest.fixture
 def video_url(api):
     task_id = api.post("/v1/video/generations", {"model": "veo3", "prompt": "x"}).json()["task_id"]
-    return api.get(f"/v1/video/generations/{task_id}").json()["data"]["data"]["videoUrl"]
+    return api.get(f"/v1/video/generations/{task_id}").json()["data"]["fail_reason"]
 
 
 def test_cdn_file_serves_inline_with_length(client, video_url):

@@ -1,8 +1,5 @@
 """Audio: speech, transcription and translation."""
 
-# Gateway texts are Chinese with full-width punctuation, quoted verbatim on purpose.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 import httpx

@@ -65,6 +65,24 @@ def test_client_strips_v1_from_base_url():
     assert str(gateway.last.url) == "http://gateway.test/sandbox/v1/models"
 
 
+def test_client_sends_the_key_without_surrounding_whitespace():
+    gateway = FakeGateway(json_response({"data": []}))
+    client = GatewayClient("http://gateway.test", f" {API_KEY}\n", transport=httpx.MockTransport(gateway))
+
+    client.models.list()
+
+    assert gateway.last.headers["Authorization"] == f"Bearer {API_KEY}"
+
+
+def test_client_sends_no_authorization_when_the_key_is_empty():
+    gateway = FakeGateway(json_response({"data": []}))
+    client = GatewayClient("http://gateway.test", "  ", transport=httpx.MockTransport(gateway))
+
+    client.models.list()
+
+    assert "Authorization" not in gateway.last.headers
+
+
 def test_client_sets_explicit_timeouts_per_kind_of_call():
     timeouts = Timeouts()
 

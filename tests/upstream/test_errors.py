@@ -1,8 +1,5 @@
 """How the client maps gateway failures to errors a user can act on."""
 
-# Gateway texts are Chinese with full-width punctuation, quoted verbatim on purpose.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

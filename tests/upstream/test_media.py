@@ -1,8 +1,5 @@
 """Reading media, progress and failures out of chat-format model answers."""
 
-# Gateway texts are Chinese with full-width punctuation, quoted verbatim on purpose.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 from studio.upstream import MediaLink, extract_media, group_media
@@ -162,6 +159,12 @@ def test_failure_reason_is_read_from_reason_line():
 
 def test_failure_reason_is_the_marked_line_when_no_reason_is_given():
     assert find_failure_reason("> 🎬 开始生成视频...\n> ❌ 生成失败") == "生成失败"
+
+
+def test_failure_reason_is_the_marked_line_when_only_a_finish_reason_is_given():
+    text = "抱歉，图片生成失败：模型未返回图片 (finish_reason: IMAGE_SAFETY)"
+
+    assert find_failure_reason(text) == text
 
 
 def test_failure_reason_is_none_when_answer_succeeded():
