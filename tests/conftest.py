@@ -89,20 +89,18 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
-    """Removes a previous run's SQLite test database with its WAL files.
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Puts the SQLite test database in this session's own temporary folder.
 
-    Worker processes killed by the tests can leave `-wal`/`-shm` files behind; a fresh database file next
-    to a stale WAL gives "disk I/O error", so all of them go before the test database is created.
+    Worker processes started by the tests need a database file (not memory) they can share; a folder per
+    session means two test runs at once never share one, and stale WAL files of killed workers never meet
+    a fresh database.
     """
-    from pathlib import Path
-
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.sqlite3":
-        return
-    name = database.get("TEST", {}).get("NAME")
-    if name:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{name}{suffix}").unlink(missing_ok=True)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        suffix = database.get("TEST", {}).get("NAME", "test-db.sqlite3").rsplit("/", 1)[-1]
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.getbasetemp() / suffix)

@@ -224,6 +224,13 @@ FORMS: dict[str, type[GenerationForm]] = {
     "midjourney": MidjourneyForm,
 }
 
+# The tabs of the project page's form, in order: family key → label.
+FAMILY_LABELS: dict[str, Any] = {
+    "veo3": _("Video: Veo3"),
+    "sora2": _("Video: Sora2"),
+    "midjourney": _("Midjourney"),
+}
+
 
 class ButtonForm(forms.Form):
     custom_id = forms.CharField(max_length=300)

@@ -40,6 +40,18 @@ class Kind(models.TextChoices):
     MJ_DESCRIBE = "mj_describe", _("Midjourney describe")
     MJ_SHORTEN = "mj_shorten", _("Midjourney shorten")
     MJ_SWAP_FACE = "mj_swap_face", _("Midjourney face swap")
+    # Kinds the gateway answers within one (often streamed) request.
+    CHAT_IMAGE = "chat_image", _("Image via chat")
+    IMAGES_GENERATE = "images_generate", _("Image")
+    IMAGES_EDIT = "images_edit", _("Image edit")
+    CHAT_VIDEO = "chat_video", _("Video via chat")
+    WATERMARK_REMOVAL = "watermark_removal", _("Watermark removal")
+    SPEECH = "speech", _("Speech")
+    TRANSCRIPTION = "transcription", _("Transcription")
+    TRANSLATION = "translation", _("Translation")
+    CHAT = "chat", _("Chat")
+    COMPLETION = "completion", _("Completion")
+    EMBEDDINGS = "embeddings", _("Embeddings")
 
 
 class Status(models.TextChoices):
@@ -72,6 +84,13 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
     def for_team(self, team: Team) -> GenerationQuerySet:
         return self.filter(team=team)
+
+    def alive(self) -> GenerationQuerySet:
+        """Not in the trash."""
+        return self.filter(deleted_at__isnull=True)
+
+    def in_trash(self) -> GenerationQuerySet:
+        return self.filter(deleted_at__isnull=False)
 
     def in_flight(self) -> GenerationQuerySet:
         return self.filter(status__in=IN_FLIGHT)
@@ -112,7 +131,16 @@ class Generation(models.Model):
     upstream_request_id = models.CharField(max_length=100, blank=True)
     result_urls = models.JSONField(default=list, blank=True)
     buttons = models.JSONField(default=list, blank=True)
+    # The answer's text (streamed in as it arrives for chat kinds), or a Midjourney describe/shorten result.
     result_text = models.TextField(blank=True)
+    # Lower-cased prompt and answer text, so a gallery search is one LIKE on one column.
+    search_text = models.TextField(blank=True, editable=False)
+    tags = models.ManyToManyField("generations.Tag", blank=True, related_name="generations")
+    # In the trash since this moment (restorable until the retention ends); None when not deleted.
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     usage = models.JSONField(default=dict, blank=True)
     # A server-issued key that makes the submit idempotent: the submit task sends it at most once.
     submit_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -154,6 +182,10 @@ class Generation(models.Model):
                 condition=Q(status__in=["submitted", "running", "timed_out"]),
             ),
             models.Index(fields=("status", "claim_expires_at"), name="generation_claims"),
+            models.Index(fields=("project", "kind", "-created_at", "-id"), name="generation_project_kind"),
+            models.Index(
+                fields=("project", "status", "-created_at", "-id"), name="generation_project_status"
+            ),
         ]
         verbose_name = _("generation")
         verbose_name_plural = _("generations")
@@ -208,6 +240,11 @@ class Generation(models.Model):
     def result_assets(self) -> list[Asset]:
         return [asset for asset in self.assets.all() if asset.role == Asset.Role.RESULT]
 
+    @staticmethod
+    def build_search_text(prompt: str, result_text: str = "") -> str:
+        """What a gallery search matches against: prompt and answer, case-folded, bounded in size."""
+        return f"{prompt}\n{result_text}".casefold()[:20_000]
+
     def transition(
         self,
         to: Status,
@@ -226,6 +263,8 @@ class Generation(models.Model):
         now = timezone.now()
         if to in TERMINAL and "finished_at" not in fields:
             fields["finished_at"] = now
+        if "result_text" in fields:
+            fields["search_text"] = self.build_search_text(self.prompt, fields["result_text"])
         with transaction.atomic():
             previous = Generation.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             changed = (
@@ -253,6 +292,37 @@ class Generation(models.Model):
     def log(self, kind: GenerationEvent.Kind, *, message: str = "", payload: Any = None) -> None:
         """Appends a request, response or note to the generation's record."""
         GenerationEvent.objects.create(generation=self, kind=kind, message=message, payload=payload)
+
+
+class Tag(models.Model):
+    """A team's label for generations, set from a card with one click."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(_("name"), max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [models.UniqueConstraint(fields=("team", "name"), name="unique_tag_per_team")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Favourite(models.Model):
+    """A user's star on a generation (each user has their own)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    generation = models.ForeignKey("Generation", on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("user", "generation"), name="unique_favourite"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ★ {self.generation_id}"
 
 
 class GenerationEvent(models.Model):

@@ -75,6 +75,7 @@ def start_generation(
             model=model,
             prompt=prompt,
             params=dict(params),
+            search_text=Generation.build_search_text(prompt),
         )
         GenerationInput.objects.bulk_create(
             GenerationInput(generation=generation, asset=asset, role=role, position=position)

@@ -21,7 +21,14 @@ from studio.accounts.access import membership_in, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import EDITOR_ROLES, Membership
 from studio.generations import catalogue, services
-from studio.generations.forms import FORMS, ButtonForm, CharacterForm, GenerationForm, RemixForm
+from studio.generations.forms import (
+    FAMILY_LABELS,
+    FORMS,
+    ButtonForm,
+    CharacterForm,
+    GenerationForm,
+    RemixForm,
+)
 from studio.generations.kinds import KINDS
 from studio.generations.media import MediaError, MediaKind
 from studio.generations.models import LIVE, Asset, Character, Generation
@@ -67,7 +74,7 @@ def _model_suggestions(project: Project, form: GenerationForm) -> list[str]:
 
 
 def _cards(project: Project, *, before: int | None = None) -> list[Generation]:
-    queryset = Generation.objects.filter(project=project).for_cards()
+    queryset = Generation.objects.filter(project=project).alive().for_cards()
     if before:
         queryset = queryset.filter(pk__lt=before)
     return list(queryset.order_by("-pk")[: PAGE_SIZE + 1])
@@ -100,7 +107,7 @@ def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "team": project.team,
         "membership": membership,
         "family": family,
-        "families": [(key, _label(key)) for key in FORMS],
+        "families": list(FAMILY_LABELS.items()),
         "form": form,
         "picked_assets": picked,
         "models": _model_suggestions(project, form) if membership.can_edit else [],
@@ -116,10 +123,6 @@ def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     elif request.htmx and request.GET.get("family"):
         template += "#generation-form"
     return render(request, template, context)
-
-
-def _label(family: str) -> str:
-    return {"veo3": _("Video: Veo3"), "sora2": _("Video: Sora2"), "midjourney": _("Midjourney")}[family]
 
 
 def _versions(generations: Any) -> str:
@@ -204,7 +207,7 @@ def _form_errors(
         "project": project,
         "membership": membership,
         "family": family,
-        "families": [(key, _label(key)) for key in FORMS],
+        "families": list(FAMILY_LABELS.items()),
         "form": form,
         "models": _model_suggestions(project, form),
         "can_edit": membership.can_edit,
@@ -236,7 +239,7 @@ def _new_card_response(
         "membership": membership,
         "can_edit": membership.can_edit,
         "family": family,
-        "families": [(key, _label(key)) for key in FORMS],
+        "families": list(FAMILY_LABELS.items()),
         "form": _form_for(family, project),
         "models": _model_suggestions(project, FORMS[family]()),
         "live_ids": [g.pk for g in live],
