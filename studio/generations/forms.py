@@ -66,6 +66,8 @@ def prompt_field(*, required: bool = True, label: str | Any = None) -> forms.Cha
 
 class GenerationForm(forms.Form):
     kind: str = ""
+    # "Use as input": the hidden field that takes an earlier asset of each media kind, if any.
+    use_as_input: dict[str, str] = {}
     model = forms.CharField(
         label=_("Model"),
         max_length=120,
@@ -79,6 +81,7 @@ class GenerationForm(forms.Form):
 
 class Veo3Form(GenerationForm):
     kind = Kind.VEO3_VIDEO
+    use_as_input = {"image": "first_frame_assets"}
     prompt = prompt_field()
     aspect_ratio = forms.ChoiceField(
         label=_("Aspect ratio"),
@@ -117,6 +120,7 @@ SORA_SIZES = [
 
 class Sora2Form(GenerationForm):
     kind = Kind.SORA2_VIDEO
+    use_as_input = {"image": "reference_assets"}
     prompt = prompt_field()
     seconds = forms.TypedChoiceField(
         label=_("Length"),
@@ -161,6 +165,7 @@ MJ_MODES = [
 
 class MidjourneyForm(GenerationForm):
     kind = Kind.MJ_IMAGINE
+    use_as_input = {"image": "images_assets"}
     mode = forms.ChoiceField(label=_("What to do"), choices=MJ_MODES, initial=Kind.MJ_IMAGINE)
     prompt = prompt_field(required=False)
     images = MultipleFileField(

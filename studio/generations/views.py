@@ -96,11 +96,7 @@ def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     cards = _cards(project, before=int(before) if before and before.isdigit() else None)
     has_more = len(cards) > PAGE_SIZE
     cards = cards[:PAGE_SIZE]
-    initial: dict[str, Any] = {}
-    use_asset = request.GET.get("use")
-    picked: list[Asset] = []
-    if use_asset and use_asset.isdigit():
-        picked = list(Asset.objects.for_user(request.user).filter(pk=int(use_asset), kind=MediaKind.IMAGE))
+    picked, initial = _use_as_input(request, project, family)
     form = _form_for(family, project, initial=initial)
     context = {
         "project": project,
@@ -123,6 +119,23 @@ def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     elif request.htmx and request.GET.get("family"):
         template += "#generation-form"
     return render(request, template, context)
+
+
+def _use_as_input(
+    request: AuthenticatedHttpRequest, project: Project, family: str
+) -> tuple[list[Asset], dict[str, Any]]:
+    """`?use=<asset id>`: an earlier result (or input) of the team, preset as the form's input."""
+    use_asset = request.GET.get("use", "")
+    if not use_asset.isdigit():
+        return [], {}
+    asset = Asset.objects.for_user(request.user).filter(pk=int(use_asset), team=project.team).first()
+    field = FORMS[family].use_as_input.get(asset.kind, "") if asset else ""
+    if asset is None or not field:
+        return [], {}
+    initial: dict[str, Any] = {field: str(asset.pk)}
+    if asset.generation_id and asset.generation and asset.generation.prompt:
+        initial["prompt"] = asset.generation.prompt
+    return [asset], initial
 
 
 def _versions(generations: Any) -> str:
