@@ -7,6 +7,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("studio.projects.urls")),
     path("", include("studio.generations.urls")),
+    path("", include("studio.projects.history_urls")),
+    path("", include("studio.projects.sharing_urls")),
     path("", include("studio.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from studio.accounts.fields import EncryptedTextField
 from studio.accounts.models import Team
 
 
@@ -92,6 +93,9 @@ class ShareLink(models.Model):
         "generations.Asset", on_delete=models.CASCADE, null=True, blank=True, related_name="share_links"
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The token itself, encrypted at rest, so teammates can copy a live link again from the Links page;
+    # look-ups go through the hash only.
+    token_encrypted = EncryptedTextField(editable=False, default="")
     token_hint = models.CharField(
         max_length=8, editable=False, help_text=_("First characters, to tell links apart.")
     )
