@@ -298,6 +298,10 @@ DOWNLOAD_IMAGE_DEADLINE: float = env.float("DOWNLOAD_IMAGE_DEADLINE", default=60
 DOWNLOAD_VIDEO_DEADLINE: float = env.float("DOWNLOAD_VIDEO_DEADLINE", default=300.0)
 UPLOAD_MAX_BYTES: int = env.int("UPLOAD_MAX_BYTES", default=50_000_000)
 IMAGE_MAX_PIXELS: int = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
+# Generations moved to the trash can be restored for this many days, then they are deleted for good.
+TRASH_RETENTION_DAYS: int = env.int("TRASH_RETENTION_DAYS", default=30)
+# A ZIP of a selection up to this size streams at once; a larger one is built in the background.
+ZIP_STREAM_MAX_BYTES: int = env.int("ZIP_STREAM_MAX_BYTES", default=200_000_000)
 MEDIA_WORK_DIR: Path = Path(env.str("MEDIA_WORK_DIR", default=str(VAR_DIR / "work")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000

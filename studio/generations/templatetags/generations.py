@@ -28,3 +28,11 @@ def epoch_ms(value: object) -> int:
     """A datetime as milliseconds since the epoch (for the page's elapsed-time ticker)."""
     timestamp = getattr(value, "timestamp", None)
     return int(timestamp() * 1000) if timestamp else 0
+
+
+@register.filter
+def pretty_json(value: object) -> str:
+    """A JSON-able value indented for reading (non-ASCII kept: gateway messages are often Chinese)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
