@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from django.utils.translation import gettext as _
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -91,7 +92,7 @@ def resolve_host(host: str, port: int) -> list[IPAddress]:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
         raise DownloadError(
-            f"The name {host} could not be looked up.", code="dns_failed", retryable=True
+            _("The name %(host)s could not be looked up.") % {"host": host}, code="dns_failed", retryable=True
         ) from error
     addresses: list[IPAddress] = []
     for _family, _type, _protocol, _name, sockaddr in answers:
@@ -141,20 +142,22 @@ def download_to_file(
     except httpx.TimeoutException as error:
         if deadline.has_passed():
             raise deadline.error() from error
-        raise DownloadError("The server took too long to answer.", code="timeout", retryable=True) from error
+        raise DownloadError(
+            _("The server took too long to answer."), code="timeout", retryable=True
+        ) from error
     except httpx.ConnectError as error:
         if _is_certificate_error(error):
             raise DownloadError(
-                "The server's TLS certificate is not valid for its name.", code="tls_failed"
+                _("The server's TLS certificate is not valid for its name."), code="tls_failed"
             ) from error
         raise DownloadError(
-            "Could not connect to the server.", code="connect_failed", retryable=True
+            _("Could not connect to the server."), code="connect_failed", retryable=True
         ) from error
     except httpx.InvalidURL as error:
-        raise DownloadError("The download URL is not valid.", code="bad_url") from error
+        raise DownloadError(_("The download URL is not valid."), code="bad_url") from error
     except httpx.TransportError as error:
         raise DownloadError(
-            "The connection broke off during the download.", code="interrupted", retryable=True
+            _("The connection broke off during the download."), code="interrupted", retryable=True
         ) from error
     finally:
         # A transport passed in belongs to the caller, who may reuse it.
@@ -183,10 +186,13 @@ def _follow(
             if response.status_code in _REDIRECT_STATUSES:
                 location = response.headers.get("location")
                 if not location:
-                    raise DownloadError("The server redirected the download to nowhere.", code="bad_redirect")
+                    raise DownloadError(
+                        _("The server redirected the download to nowhere."), code="bad_redirect"
+                    )
                 if redirects >= max_redirects:
                     raise DownloadError(
-                        f"The download was redirected more than {max_redirects} times.",
+                        _("The download was redirected more than %(count)d times.")
+                        % {"count": max_redirects},
                         code="too_many_redirects",
                     )
                 redirects += 1
@@ -201,13 +207,16 @@ def _parse_url(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as error:
-        raise DownloadError("The download URL is not valid.", code="bad_url") from error
+        raise DownloadError(_("The download URL is not valid."), code="bad_url") from error
     if parsed.scheme not in _DEFAULT_PORTS:
-        raise DownloadError(f"Only https download URLs are allowed, not {parsed.scheme}.", code="bad_scheme")
+        raise DownloadError(
+            _("Only https download URLs are allowed, not %(scheme)s.") % {"scheme": parsed.scheme},
+            code="bad_scheme",
+        )
     if not parsed.host:
-        raise DownloadError("The download URL has no host.", code="bad_url")
+        raise DownloadError(_("The download URL has no host."), code="bad_url")
     if parsed.userinfo:
-        raise DownloadError("Download URLs with a user name or password are refused.", code="bad_url")
+        raise DownloadError(_("Download URLs with a user name or password are refused."), code="bad_url")
     return parsed.copy_with(fragment=None)
 
 
@@ -242,17 +251,21 @@ def _checked_addresses(
     host = _host_of(url)
     if url.scheme == "http" and host not in http_hosts:
         raise DownloadError(
-            f"Only https download URLs are allowed, not {url.scheme}://{host}.", code="bad_scheme"
+            _("Only https download URLs are allowed, not %(origin)s.") % {"origin": f"{url.scheme}://{host}"},
+            code="bad_scheme",
         )
     try:
         addresses: list[IPAddress] = [ipaddress.ip_address(host)]
     except ValueError:
         addresses = resolve_host(host, _port_of(url))
     if not addresses:
-        raise DownloadError(f"The name {host} has no address.", code="dns_failed", retryable=True)
+        raise DownloadError(
+            _("The name %(host)s has no address.") % {"host": host}, code="dns_failed", retryable=True
+        )
     if host not in private_hosts and not all(is_public_address(address) for address in addresses):
         raise DownloadError(
-            f"Downloads from {host} are not allowed: it is not a public internet address.",
+            _("Downloads from %(host)s are not allowed: it is not a public internet address.")
+            % {"host": host},
             code="forbidden_address",
         )
     return addresses
@@ -332,7 +345,8 @@ class _Deadline:
 
     def error(self) -> DownloadError:
         return DownloadError(
-            f"The download took longer than {self.seconds:g} seconds and was stopped.",
+            _("The download took longer than %(seconds)s seconds and was stopped.")
+            % {"seconds": f"{self.seconds:g}"},
             code="deadline",
             retryable=True,
         )
@@ -343,15 +357,19 @@ def _check_status(status: int) -> None:
         return
     if status in _EXPIRED_STATUSES:
         raise DownloadError(
-            f"The file is no longer available at its address (HTTP {status}).", code="expired", expired=True
+            _("The file is no longer available at its address (HTTP %(status)d).") % {"status": status},
+            code="expired",
+            expired=True,
         )
     if status == 429 or status >= 500:
         raise DownloadError(
-            f"The file server is busy or failing (HTTP {status}); try again later.",
+            _("The file server is busy or failing (HTTP %(status)d); try again later.") % {"status": status},
             code="unavailable",
             retryable=True,
         )
-    raise DownloadError(f"The file server refused the download (HTTP {status}).", code="http_error")
+    raise DownloadError(
+        _("The file server refused the download (HTTP %(status)d).") % {"status": status}, code="http_error"
+    )
 
 
 def _check_headers(response: httpx.Response, *, max_bytes: int) -> None:
@@ -359,7 +377,8 @@ def _check_headers(response: httpx.Response, *, max_bytes: int) -> None:
     if encoding not in {"", "identity"}:
         # We asked for the bytes as stored; unpacking a compressed stream is how small downloads get huge.
         raise DownloadError(
-            f"The file server sent the file {encoding}-compressed although we asked for it as is.",
+            _("The file server sent the file %(encoding)s-compressed although we asked for it as is.")
+            % {"encoding": encoding},
             code="content_encoding",
         )
     length = response.headers.get("content-length", "")
@@ -388,7 +407,7 @@ def _save_body(
                 digest.update(chunk)
                 file.write(chunk)
         if size == 0:
-            raise DownloadError("The file server sent an empty file.", code="empty")
+            raise DownloadError(_("The file server sent an empty file."), code="empty")
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -402,7 +421,7 @@ def _save_body(
 
 
 def _too_large_message(max_bytes: int) -> str:
-    return f"The file is larger than the {max_bytes / _MEBIBYTE:.3g} MB limit."
+    return _("The file is larger than the %(limit)s MB limit.") % {"limit": f"{max_bytes / _MEBIBYTE:.3g}"}
 
 
 def _is_certificate_error(error: BaseException) -> bool:

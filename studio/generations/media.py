@@ -22,6 +22,8 @@ from av.container import InputContainer
 from av.stream import Disposition, Stream
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import ExifTags, Image, ImageOps
 
 DEFAULT_MAX_PIXELS = 50_000_000
@@ -158,19 +160,19 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _SRT_START = re.compile(r"\d+\r?\n\d{1,2}:\d{2}:\d{2}[,.]\d{3} --> \d{1,2}:\d{2}:\d{2}[,.]\d{3}")
 _UTF8_BOM = b"\xef\xbb\xbf"
 
-_KIND_NOUNS = {
-    MediaKind.IMAGE: ("an", "image"),
-    MediaKind.VIDEO: ("a", "video"),
-    MediaKind.AUDIO: ("an", "audio"),
-    MediaKind.TEXT: ("a", "text"),
-    MediaKind.JSON: ("a", "JSON"),
+_NOT_KIND = {
+    MediaKind.IMAGE: gettext_lazy("This file is not an image."),
+    MediaKind.VIDEO: gettext_lazy("This file is not a video."),
+    MediaKind.AUDIO: gettext_lazy("This file is not an audio file."),
+    MediaKind.TEXT: gettext_lazy("This file is not a text file."),
+    MediaKind.JSON: gettext_lazy("This file is not a JSON file."),
 }
-_SINGLE_KIND_NAMES = {
-    MediaKind.IMAGE: "an image",
-    MediaKind.VIDEO: "a video",
-    MediaKind.AUDIO: "an audio file",
-    MediaKind.TEXT: "a text file",
-    MediaKind.JSON: "a JSON file",
+_KIND_LABELS = {
+    MediaKind.IMAGE: gettext_lazy("image"),
+    MediaKind.VIDEO: gettext_lazy("video"),
+    MediaKind.AUDIO: gettext_lazy("audio"),
+    MediaKind.TEXT: gettext_lazy("text"),
+    MediaKind.JSON: gettext_lazy("JSON"),
 }
 
 
@@ -307,10 +309,12 @@ def validate_upload(
     """Check a user's upload: size cap, magic bytes, allowed kinds, a full decode and the duration cap."""
     size = path.stat().st_size
     if size == 0:
-        raise MediaError("The file is empty.", code="empty")
+        raise MediaError(_("The file is empty."), code="empty")
     if size > max_bytes:
         raise MediaError(
-            f"The file is larger than the {_format_number(max_bytes / _MEBIBYTE)} MB limit.", code="too_large"
+            _("The file is larger than the %(limit)s MB limit.")
+            % {"limit": _format_number(max_bytes / _MEBIBYTE)},
+            code="too_large",
         )
     sniffed = sniff(_read_head(path))
     if sniffed is None and set(allowed) & _TEXT_KINDS:
@@ -322,8 +326,12 @@ def validate_upload(
         raise MediaError(_not_allowed_message(allowed), code="unsupported_type")
     if max_duration is not None and probe.duration is not None and probe.duration > max_duration:
         raise MediaError(
-            f"The {probe.kind} is too long ({_format_number(probe.duration)} s; "
-            f"the limit is {_format_number(max_duration)} s).",
+            _("The %(kind)s is too long (%(seconds)s s; the limit is %(limit)s s).")
+            % {
+                "kind": _KIND_LABELS[probe.kind],
+                "seconds": _format_number(probe.duration),
+                "limit": _format_number(max_duration),
+            },
             code="too_long",
         )
     return probe
@@ -350,7 +358,7 @@ def make_thumbnail(
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise _pillow_bomb(error) from error
     except _DECODE_ERRORS as error:
-        raise MediaError("The image is damaged and could not be read.", code="corrupt") from error
+        raise MediaError(_("The image is damaged and could not be read."), code="corrupt") from error
     _save_webp(thumbnail, dest, icc_profile=icc_profile)
     return thumbnail.size
 
@@ -367,9 +375,9 @@ def make_poster(
         if image is None:
             image = _poster_image(video, sniffed, size=size, max_pixels=max_pixels, from_start=True)
     except (av.FFmpegError, *_DECODE_ERRORS) as error:
-        raise MediaError("The video is damaged and could not be read.", code="corrupt") from error
+        raise MediaError(_("The video is damaged and could not be read."), code="corrupt") from error
     if image is None:
-        raise MediaError("The video has no frame that could be decoded.", code="corrupt")
+        raise MediaError(_("The video has no frame that could be decoded."), code="corrupt")
     _save_webp(image, dest)
     return image.size
 
@@ -378,7 +386,7 @@ def _read_head(path: Path) -> bytes:
     with path.open("rb") as file:
         head = file.read(_HEAD_BYTES)
     if not head:
-        raise MediaError("The file is empty.", code="empty")
+        raise MediaError(_("The file is empty."), code="empty")
     return head
 
 
@@ -394,16 +402,22 @@ def _accepts(wanted: Collection[MediaKind], kinds: Collection[MediaKind]) -> boo
 
 
 def _not_kind(kind: MediaKind) -> MediaError:
-    return MediaError(f"This file is not {_SINGLE_KIND_NAMES[kind]}.", code=f"not_{kind}")
+    return MediaError(str(_NOT_KIND[kind]), code=f"not_{kind}")
 
 
 def _not_allowed_message(allowed: Collection[MediaKind]) -> str:
     kinds = [kind for kind in MediaKind if kind in allowed]
     if len(kinds) == 1:
-        return f"This file is not {_SINGLE_KIND_NAMES[kinds[0]]}."
-    article = _KIND_NOUNS[kinds[0]][0]
-    nouns = [_KIND_NOUNS[kind][1] for kind in kinds]
-    return f"This file is not {article} {', '.join(nouns[:-1])} or {nouns[-1]} file."
+        return str(_NOT_KIND[kinds[0]])
+    if set(kinds) == {MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO}:
+        return _("This file is not an image, video or audio file.")
+    if set(kinds) == {MediaKind.VIDEO, MediaKind.AUDIO}:
+        return _("This file is not a video or audio file.")
+    if set(kinds) == {MediaKind.IMAGE, MediaKind.VIDEO}:
+        return _("This file is not an image or video file.")
+    return _("This file is not one of these kinds: %(kinds)s.") % {
+        "kinds": ", ".join(str(_KIND_LABELS[kind]) for kind in kinds)
+    }
 
 
 def _format_number(value: float) -> str:
@@ -415,8 +429,12 @@ def _check_pixels(size: tuple[int, int], max_pixels: int, *, noun: str) -> None:
     pixels = size[0] * size[1]
     if pixels > max_pixels:
         raise MediaError(
-            f"The {noun} is too large ({_format_number(pixels / 1_000_000)} megapixels; "
-            f"the limit is {_format_number(max_pixels / 1_000_000)}).",
+            _("The %(kind)s is too large (%(megapixels)s megapixels; the limit is %(limit)s).")
+            % {
+                "kind": _KIND_LABELS[MediaKind(noun)],
+                "megapixels": _format_number(pixels / 1_000_000),
+                "limit": _format_number(max_pixels / 1_000_000),
+            },
             code="decompression_bomb",
         )
 
@@ -427,7 +445,8 @@ def _pillow_bomb(error: Exception) -> MediaError:
     if isinstance(error, Image.DecompressionBombError):
         limit *= 2
     return MediaError(
-        f"The image is too large (more than {_format_number(limit / 1_000_000)} megapixels).",
+        _("The image is too large (more than %(limit)s megapixels).")
+        % {"limit": _format_number(limit / 1_000_000)},
         code="decompression_bomb",
     )
 
@@ -452,7 +471,7 @@ def _decode_image(path: Path, sniffed: SniffResult, *, max_pixels: int) -> Probe
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise _pillow_bomb(error) from error
     except _DECODE_ERRORS as error:
-        raise MediaError("The image is damaged and could not be read.", code="corrupt") from error
+        raise MediaError(_("The image is damaged and could not be read."), code="corrupt") from error
     return Probe(MediaKind.IMAGE, sniffed.mime, width=width, height=height, duration=None, frames=frames)
 
 
@@ -465,8 +484,11 @@ def _decode_audio_video(path: Path, sniffed: SniffResult, *, max_pixels: int) ->
             if container.streams.audio:
                 return _decode_audio(container, sniffed)
     except (av.FFmpegError, *_DECODE_ERRORS) as error:
-        raise MediaError(f"The {sniffed.kind} is damaged and could not be read.", code="corrupt") from error
-    raise MediaError("The file holds neither pictures nor sound.", code="corrupt")
+        raise MediaError(
+            _("The %(kind)s is damaged and could not be read.") % {"kind": _KIND_LABELS[sniffed.kind]},
+            code="corrupt",
+        ) from error
+    raise MediaError(_("The file holds neither pictures nor sound."), code="corrupt")
 
 
 def _decode_video(
@@ -477,7 +499,7 @@ def _decode_video(
     stream.thread_type = "SLICE"
     frame = next(container.decode(stream), None)
     if frame is None:
-        raise MediaError("The video has no frame that could be decoded.", code="corrupt")
+        raise MediaError(_("The video has no frame that could be decoded."), code="corrupt")
     width, height = _display_size(frame, _pixel_aspect(stream))
     if frame.rotation % 180:
         width, height = height, width
@@ -495,7 +517,7 @@ def _decode_video(
 def _decode_audio(container: InputContainer, sniffed: SniffResult) -> Probe:
     stream = container.streams.audio[0]
     if next(container.decode(stream), None) is None:
-        raise MediaError("The audio has no sound that could be decoded.", code="corrupt")
+        raise MediaError(_("The audio has no sound that could be decoded."), code="corrupt")
     mime = _AUDIO_ONLY_MIMES.get(sniffed.mime, sniffed.mime)
     return Probe(
         MediaKind.AUDIO,
