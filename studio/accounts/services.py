@@ -21,6 +21,7 @@ from studio.accounts.models import (
     User,
     hash_token,
 )
+from studio.generations.gateway import explain
 from studio.upstream import UpstreamError, get_client
 
 
@@ -197,7 +198,10 @@ def check_gateway_connection(*, team: Team) -> ConnectionCheck:
     try:
         models = get_client(team.effective_gateway_url, team.effective_api_key).models.list()
     except UpstreamError as exc:
-        return ConnectionCheck(ok=False, message=str(exc))
+        # The studio's own (translated) sentence, then the gateway's words as it said them.
+        words = f" {exc.gateway_message}" if exc.gateway_message else ""
+        reference = f" (request id: {exc.request_id})" if exc.request_id else ""
+        return ConnectionCheck(ok=False, message=f"{explain(exc)}{words}{reference}")
     return ConnectionCheck(
         ok=True,
         message=_("Connected: the gateway offers %(count)d models.") % {"count": len(models)},
