@@ -107,3 +107,198 @@ def test_invitation_of_another_team_404s_inside_own_team(
 
     assert response.status_code == 404
     assert Invitation.objects.get(pk=invitation.pk).revoked_at is None
+
+
+# The generation engine: every URL that names a project, a generation or an asset. --------------------
+
+MJ_BUTTON = "MJ::JOB::upsample::2::a1b2c3d4-0000-4000-8000-000000000001"
+
+
+@pytest.fixture
+def victim_generations(team: Team, project: Project, user: User) -> dict[str, int]:
+    """One generation in the state where each action would change something, and a stored asset."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from studio.generations import services
+    from studio.generations.media import MediaKind
+    from studio.generations.models import Kind, Status
+
+    def generation(kind: str, status: Status | None = None, **fields: object) -> int:
+        made = services.start_generation(
+            project=project, user=user, kind=kind, model="model-x", prompt="victim prompt", params={}
+        )
+        if status is not None:
+            assert made.transition(status, allowed_from=[Status.QUEUED], upstream_task_id="task-1", **fields)
+        return made.pk
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(png, format="PNG")
+    asset = services.store_upload(
+        project=project,
+        user=user,
+        upload=SimpleUploadedFile("victim.png", png.getvalue(), content_type="image/png"),
+        allowed={MediaKind.IMAGE},
+    )
+    return {
+        "pk": project.pk,
+        "queued_id": generation(Kind.VEO3_VIDEO),
+        "failed_id": generation(Kind.VEO3_VIDEO, Status.FAILED, error_message="No."),
+        "submitted_id": generation(Kind.VEO3_VIDEO, Status.SUBMITTED),
+        "midjourney_id": generation(
+            Kind.MJ_IMAGINE, Status.SUCCEEDED, buttons=[{"custom_id": MJ_BUTTON, "label": "U2", "emoji": ""}]
+        ),
+        "sora_id": generation(Kind.SORA2_VIDEO, Status.SUCCEEDED),
+        "asset_id": asset.pk,
+    }
+
+
+GENERATION_URLS = [
+    ("generation_create", ["pk"], "post"),
+    ("generation_cancel", ["queued_id"], "post"),
+    ("generation_retry", ["failed_id"], "post"),
+    ("generation_check", ["submitted_id"], "post"),
+    ("generation_button", ["midjourney_id"], "post"),
+    ("generation_remix", ["sora_id"], "post"),
+    ("generation_character", ["sora_id"], "post"),
+    ("asset_file", ["asset_id", "file"], "get"),
+    ("asset_file", ["asset_id", "thumb"], "get"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "arg_names", "method"),
+    GENERATION_URLS,
+    ids=[f"{method}-{name}-{arg_names[-1]}" for name, arg_names, method in GENERATION_URLS],
+)
+def test_generation_url_404s_for_other_team(
+    name: str,
+    arg_names: list[str],
+    method: str,
+    victim_generations: dict[str, int],
+    other_team_user: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    from studio.generations.models import Generation
+
+    factories.make_team(other_team_user, "Other")
+    before = dict(Generation.objects.values_list("pk", "status"))
+    polls_before = dict(Generation.objects.values_list("pk", "next_poll_at"))
+    url = reverse(name, args=[victim_generations.get(arg, arg) for arg in arg_names])
+    data = {
+        "family": "veo3",
+        "veo3-model": "veo3-fast",
+        "veo3-prompt": "hijacked",
+        "veo3-aspect_ratio": "16:9",
+        "custom_id": MJ_BUTTON,
+        "prompt": "hijacked",
+        "name": "Hijacked",
+        "timestamps": "1,3",
+    }
+
+    response = getattr(client_for(other_team_user), method)(url, data if method == "post" else None)
+
+    assert response.status_code == 404
+    assert b"PNG" not in response.content
+    assert dict(Generation.objects.values_list("pk", "status")) == before
+    assert dict(Generation.objects.values_list("pk", "next_poll_at")) == polls_before
+
+
+# Share links: making, listing and revoking them. ------------------------------------------------------
+
+SHARING_URLS = [
+    ("team_links", ["team_id"], "get"),
+    ("share_link_create", ["pk"], "post"),
+    ("share_link_revoke", ["team_id", "link_id"], "post"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "arg_names", "method"),
+    SHARING_URLS,
+    ids=[f"{method}-{name}" for name, _args, method in SHARING_URLS],
+)
+def test_sharing_url_404s_for_other_team(
+    name: str,
+    arg_names: list[str],
+    method: str,
+    team: Team,
+    project: Project,
+    user: User,
+    other_team_user: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    from studio.projects.models import ShareLink
+    from studio.projects.sharing import create_share_link
+
+    factories.make_team(other_team_user, "Other")
+    link, _token = create_share_link(team=team, user=user, scope=ShareLink.Scope.PROJECT, project=project)
+    ids = {"team_id": team.pk, "pk": project.pk, "link_id": link.pk}
+    url = reverse(name, args=[ids[arg] for arg in arg_names])
+
+    client = client_for(other_team_user)
+    response = (
+        client.post(url, {"scope": "project", "expires": "never"}) if method == "post" else client.get(url)
+    )
+
+    assert response.status_code == 404
+    assert list(ShareLink.objects.values_list("pk", "revoked_at")) == [(link.pk, None)]
+
+
+# The history: galleries, detail, favourites, tags, bulk actions, exports and the audit log. ------------
+
+HISTORY_URLS = [
+    ("project_history", ["pk"], "get"),
+    ("project_trash", ["pk"], "get"),
+    ("team_history", ["team_id"], "get"),
+    ("history_bulk", ["team_id"], "post"),
+    ("zip_export_detail", ["team_id", "export_id"], "get"),
+    ("zip_export_download", ["team_id", "export_id"], "get"),
+    ("team_audit", ["team_id"], "get"),
+    ("generation_detail", ["generation_id"], "get"),
+    ("generation_favourite", ["generation_id"], "post"),
+    ("generation_tag_add", ["generation_id"], "post"),
+    ("generation_tag_remove", ["generation_id", "tag_id"], "post"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "arg_names", "method"),
+    HISTORY_URLS,
+    ids=[f"{method}-{name}" for name, _args, method in HISTORY_URLS],
+)
+def test_history_url_404s_for_other_team(
+    name: str,
+    arg_names: list[str],
+    method: str,
+    team: Team,
+    project: Project,
+    user: User,
+    other_team_user: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    from studio.generations.models import Favourite, Generation, Tag
+    from studio.projects.exports import build_zip_export
+    from studio.projects.models import ZipExport
+    from tests.projects.test_history import make_generation
+
+    factories.make_team(other_team_user, "Other")
+    generation = make_generation(project, user, prompt="victim prompt", image=(200, 40, 40))
+    tag = Tag.objects.create(team=team, name="victim tag")
+    generation.tags.add(tag)
+    export = ZipExport.objects.create(team=team, requested_by=user, generation_ids=[generation.pk])
+    build_zip_export(export.pk)
+    ids = {"team_id": team.pk, "pk": project.pk, "generation_id": generation.pk, "tag_id": tag.pk}
+    url = reverse(name, args=[{**ids, "export_id": export.pk}[arg] for arg in arg_names])
+    data = {"action": "trash", "ids": [str(generation.pk)], "name": "hijacked"}
+
+    client = client_for(other_team_user)
+    response = client.post(url, data) if method == "post" else client.get(url, {"format": "csv"})
+
+    assert response.status_code == 404
+    assert b"victim prompt" not in response.content
+    assert list(Generation.objects.values_list("pk", "deleted_at")) == [(generation.pk, None)]
+    assert list(generation.tags.values_list("name", flat=True)) == ["victim tag"]
+    assert not Favourite.objects.exists()
