@@ -197,6 +197,15 @@ class Generation(models.Model):
         return reverse("project_detail", args=[self.project_id]) + f"#generation-{self.pk}"
 
     @property
+    def kind_label(self) -> str:
+        """The kind's name (cheaper than get_kind_display, which rebuilds a dict of lazy labels each call)."""
+        return str(Kind(self.kind).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+    @property
     def is_in_flight(self) -> bool:
         return self.status in IN_FLIGHT
 

@@ -12,8 +12,10 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 
 from django.core.files.base import File
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +25,7 @@ from studio.projects.audit import record_audit
 from studio.projects.models import AuditEvent, ZipExport
 
 CHUNK = 1024 * 1024
+STALE_BUILD = timedelta(minutes=30)
 
 
 class _Sink(io.RawIOBase):
@@ -115,8 +118,12 @@ def build_zip_export(export_id: int) -> None:
 
     Side effects: a file in storage and the export's status; running it twice builds it once.
     """
-    claimed = ZipExport.objects.filter(pk=export_id, status=ZipExport.Status.QUEUED).update(
-        status=ZipExport.Status.BUILDING
+    # A build whose worker died (BUILDING for longer than any build takes) may be taken over.
+    stale = timezone.now() - STALE_BUILD
+    claimed = (
+        ZipExport.objects.filter(pk=export_id)
+        .filter(Q(status=ZipExport.Status.QUEUED) | Q(status=ZipExport.Status.BUILDING, started_at__lt=stale))
+        .update(status=ZipExport.Status.BUILDING, started_at=timezone.now())
     )
     if not claimed:
         return

@@ -64,7 +64,9 @@ class GalleryFilterForm(forms.Form):
         return cleaned
 
     def filters(self) -> GalleryFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        """The filters that are valid; one bad value (a member who left, say) does not drop the others."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
         return GalleryFilters(
             kinds=data.get("kind") or (),
             statuses=data.get("status") or (),

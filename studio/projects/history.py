@@ -120,7 +120,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
         micros, pk = base64.urlsafe_b64decode(padded.encode()).decode().split(".", 1)
         moment = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
         return moment, int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, OSError):
         return None
 
 
@@ -141,7 +141,11 @@ def gallery_page(
     position = decode_cursor(cursor) if cursor else None
     if position is not None:
         moment, pk = position
-        queryset = queryset.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
+        # The redundant created_at <= moment lets PostgreSQL use it as an index condition; the OR alone
+        # can only be a filter, which made deep pages scan tens of thousands of rows.
+        queryset = queryset.filter(
+            Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk), created_at__lte=moment
+        )
     rows = list(
         queryset.annotate(is_favourite=Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk"))))
         .select_related("created_by", "project")
@@ -259,6 +263,10 @@ def copy_generations(
     """Copies generations with their results into another project; the files are shared, not duplicated."""
     if target.team_id != team.pk:
         raise HistoryRuleError(_("Generations can only be copied to a project of the same team."))
+    unfinished = [g for g in generations if not g.is_finished]
+    if unfinished:
+        # A copy of a job still running would be submitted again and billed twice.
+        raise HistoryRuleError(_("Only finished generations can be copied; wait for the others to finish."))
     copies: list[Generation] = []
     with transaction.atomic():
         for original in Generation.objects.filter(pk__in=_ids(generations)).prefetch_related("assets"):
@@ -271,6 +279,7 @@ def copy_generations(
             copy.params = {**original.params, "copied_from": original.pk}
             copy.claim_token = None
             copy.next_poll_at = None
+            copy.enqueued_at = None
             copy.submit_key = uuid.uuid4()
             copy.save()
             for asset in assets:
@@ -303,6 +312,10 @@ def purge_expired_trash(*, now: datetime | None = None) -> int:
     purged = 0
     for pk, team_id in expired:
         with transaction.atomic():
+            # A result another generation used as its input stays, as an input of the project.
+            Asset.objects.filter(generation_id=pk, used_by__isnull=False).exclude(
+                used_by__generation_id=pk
+            ).update(generation=None, role=Asset.Role.INPUT)
             assets = list(Asset.objects.filter(generation_id=pk))
             names = {
                 name

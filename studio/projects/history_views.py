@@ -19,6 +19,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -98,9 +99,10 @@ def _gallery(
         projects=choices["projects"] if project is None else None,
     )
     base = Generation.objects.filter(team=team)
-    queryset: QuerySet[Generation] = base.in_trash() if trash else base.alive()
     if project is not None:
-        queryset = queryset.filter(project=project)
+        # The project alone (not team and project), so the planner picks the project's own index.
+        base = Generation.objects.filter(project=project)
+    queryset: QuerySet[Generation] = base.in_trash() if trash else base.alive()
     queryset = history.filter_generations(queryset, form.filters(), user=request.user)
     page = history.gallery_page(
         queryset, user=request.user, cursor=request.GET.get("cursor", ""), size=_page_size(request)
@@ -120,11 +122,15 @@ def _gallery(
         "families": FAMILY_LABELS,
     }
     template = "history/gallery.html"
-    if request.htmx and request.GET.get("cursor"):
+    # A history restore (Back after htmx pushed the URL) needs the whole page, not a fragment.
+    partial = request.htmx and not request.htmx.history_restore_request
+    if partial and request.GET.get("cursor"):
         template += "#gallery-items"
-    elif request.htmx:
+    elif partial:
         template += "#gallery"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

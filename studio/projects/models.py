@@ -189,6 +189,7 @@ class ZipExport(models.Model):
     file = models.FileField(upload_to="exports/", max_length=300, blank=True)
     error_message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -16,7 +16,8 @@ from studio.projects.models import AuditEvent, Project
 def audit_new_generation(
     sender: type[Generation], instance: Generation, created: bool, **kwargs: Any
 ) -> None:
-    if created and not kwargs.get("raw"):
+    # A copy is audited as "copied" by whoever copied it, not as a new generation by its author.
+    if created and not kwargs.get("raw") and "copied_from" not in instance.params:
         record_audit(
             team=instance.team_id,
             actor=instance.created_by,
