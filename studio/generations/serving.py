@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import IO
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
@@ -19,7 +18,9 @@ RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
 
 
-def _read_range(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+def _read_range(field: FieldFile, start: int, length: int) -> Iterator[bytes]:
+    # Opened inside the generator: a response closed before it is read never opens the file at all.
+    handle = field.open("rb")
     try:
         handle.seek(start)
         remaining = length
@@ -64,7 +65,7 @@ def serve_file(
             return response
         length = end - start + 1
         streaming = StreamingHttpResponse(
-            _read_range(field.open("rb"), start, length), status=206, content_type=content_type
+            _read_range(field, start, length), status=206, content_type=content_type
         )
         streaming["Content-Range"] = f"bytes {start}-{end}/{size}"
         streaming["Content-Length"] = str(length)
