@@ -130,3 +130,32 @@ function openMaskEditor(image, done) {
     done(mask.toDataURL("image/png"));
   });
 }
+
+// Forms that make several kinds (image, video via chat, audio, text) have a mode select: show only the
+// fields of the chosen mode (fields say theirs in data-modes) and suggest the models that fit it. A model
+// the person typed is kept; the previous mode's default is swapped for the new one's.
+function applyMode(select, isChange) {
+  const form = select.form;
+  if (!form) return;
+  const mode = select.value;
+  form.querySelectorAll("[data-modes]").forEach((input) => {
+    const field = input.closest(".field");
+    if (field) field.hidden = !input.dataset.modes.split(" ").includes(mode);
+  });
+  const list = form.querySelector(`datalist[data-mode="${mode}"]`);
+  const model = form.querySelector("input[list]");
+  if (!list || !model) return;
+  const previous = form.querySelector(`datalist[id="${model.getAttribute("list")}"]`);
+  model.setAttribute("list", list.id);
+  if (isChange && (!model.value || (previous && model.value === previous.dataset.default))) {
+    model.value = list.dataset.default;
+  }
+}
+function applyModes(root) {
+  root.querySelectorAll("select[data-mode-switch]").forEach((select) => applyMode(select, false));
+}
+document.addEventListener("change", (event) => {
+  if (event.target.matches && event.target.matches("select[data-mode-switch]")) applyMode(event.target, true);
+});
+document.addEventListener("htmx:load", (event) => applyModes(event.detail.elt));
+document.addEventListener("DOMContentLoaded", () => applyModes(document));

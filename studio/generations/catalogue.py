@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 
 from django.core.cache import cache
 
 from studio.accounts.models import Team
+from studio.generations.kinds import KINDS
 from studio.upstream import Capability, Timeouts, UpstreamError, classify_model, get_client
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,14 @@ DEFAULTS: dict[Capability, list[str]] = {
     Capability.VIDEO_VEO3_ASYNC: ["veo3-fast", "veo3", "veo3-pro", "veo3-fast-frames"],
     Capability.VIDEO_SORA2: ["sora-2", "sora-2-pro"],
     Capability.MIDJOURNEY: ["midjourney"],
+    Capability.IMAGE_CHAT: ["gemini-2.5-flash-image", "gemini-3-pro-image-preview", "gpt-4o-image"],
+    Capability.IMAGES_API: ["dall-e-3", "gpt-image-1", "flux-kontext-pro", "gemini-2.5-flash-image"],
+    Capability.VIDEO_CHAT: ["veo3-fast", "veo3", "veo3-pro", "veo3-fast-frames", "sora-2", "sora_remover"],
+    Capability.TTS: ["tts-1", "tts-1-hd", "gpt-4o-mini-tts"],
+    Capability.STT: ["whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe"],
+    Capability.CHAT: ["gpt-4o-mini", "gpt-4o"],
+    Capability.COMPLETIONS: ["gpt-3.5-turbo-instruct"],
+    Capability.EMBEDDINGS: ["text-embedding-3-small", "text-embedding-3-large"],
 }
 
 
@@ -52,3 +62,13 @@ def models_for(team: Team, capability: Capability) -> list[str]:
     """Models fit for one capability, the gateway's first, then the defaults it did not list."""
     listed = [model for model in gateway_model_ids(team) if capability in classify_model(model)]
     return listed + [model for model in DEFAULTS.get(capability, []) if model not in listed]
+
+
+def models_for_kind(team: Team, kind: str) -> list[str]:
+    """Models fit for one kind: its capability, narrowed by the kind's name pattern, its default first."""
+    spec = KINDS[kind]
+    models = models_for(team, spec.capability)
+    if spec.model_pattern:
+        pattern = re.compile(spec.model_pattern)
+        models = [model for model in models if pattern.search(model.lower())]
+    return [spec.default_model, *(model for model in models if model != spec.default_model)]

@@ -8,6 +8,7 @@ again.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -35,7 +36,8 @@ logger = logging.getLogger(__name__)
 MAX_INGEST_ATTEMPTS = 3
 
 
-def _work_dir() -> Path:
+def work_dir() -> Path:
+    """A fresh scratch folder under MEDIA_WORK_DIR; the caller removes it."""
     base = Path(settings.MEDIA_WORK_DIR)
     base.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(dir=base))
@@ -128,9 +130,36 @@ def _caps(generation: Generation) -> tuple[int, float]:
     return settings.DOWNLOAD_MAX_VIDEO_BYTES, settings.DOWNLOAD_VIDEO_DEADLINE
 
 
+def _expected_kind(generation: Generation) -> MediaKind | None:
+    return MediaKind.IMAGE if KINDS[generation.kind].family == Family.MIDJOURNEY else None
+
+
 def _store_url(generation: Generation, url: str, position: int) -> None:
     max_bytes, deadline = _caps(generation)
-    work = _work_dir()
+    store_result_url(
+        generation,
+        url,
+        position=position,
+        max_bytes=max_bytes,
+        deadline=deadline,
+        expected=_expected_kind(generation),
+    )
+
+
+def store_result_url(
+    generation: Generation,
+    url: str,
+    *,
+    position: int,
+    max_bytes: int,
+    deadline: float,
+    expected: MediaKind | None,
+) -> Asset | None:
+    """Downloads one result (SSRF-checked, capped) and stores it as the generation's asset at `position`.
+
+    Side effects: a download, files in storage and an Asset row; returns None if a concurrent run won.
+    """
+    work = work_dir()
     try:
         downloaded = download_to_file(
             url,
@@ -140,7 +169,35 @@ def _store_url(generation: Generation, url: str, position: int) -> None:
             allowed_private_hosts=settings.DOWNLOAD_ALLOWED_PRIVATE_HOSTS,
             allow_http_hosts=settings.DOWNLOAD_ALLOWED_PRIVATE_HOSTS,
         )
-        _store_file(generation, downloaded, position=position, source_url=url)
+        return store_result_file(generation, downloaded, position=position, source_url=url, expected=expected)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def store_result_bytes(
+    generation: Generation,
+    content: bytes,
+    *,
+    position: int,
+    expected: MediaKind | None,
+    content_type: str = "",
+    source_url: str = "",
+) -> Asset | None:
+    """Stores bytes the gateway answered with (audio, decoded images, text) like a downloaded result."""
+    work = work_dir()
+    try:
+        path = work / "result.bin"
+        path.write_bytes(content)
+        downloaded = Downloaded(
+            path=path,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            content_type_header=content_type,
+            final_url="",
+        )
+        return store_result_file(
+            generation, downloaded, position=position, source_url=source_url, expected=expected
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -154,27 +211,29 @@ def _store_sora_download(generation: Generation, stored: set[int]) -> None:
     if content.video_url:
         _store_url(generation, content.video_url, 0)
         return
-    work = _work_dir()
-    try:
-        path = work / "sora.bin"
-        path.write_bytes(content.content or b"")
-        import hashlib
-
-        downloaded = Downloaded(
-            path=path,
-            size=path.stat().st_size,
-            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-            content_type_header=content.content_type,
-            final_url="",
-        )
-        _store_file(generation, downloaded, position=0, source_url="")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    store_result_bytes(
+        generation,
+        content.content or b"",
+        position=0,
+        expected=_expected_kind(generation),
+        content_type=content.content_type,
+    )
 
 
-def _store_file(generation: Generation, downloaded: Downloaded, *, position: int, source_url: str) -> None:
-    expected = MediaKind.IMAGE if KINDS[generation.kind].family == Family.MIDJOURNEY else None
-    probe = probe_file(downloaded.path, expected=expected)
+def store_result_file(
+    generation: Generation,
+    downloaded: Downloaded,
+    *,
+    position: int,
+    source_url: str,
+    expected: MediaKind | None,
+) -> Asset | None:
+    """Sniffs and fully decodes a fetched file, then stores it with its thumbnail or poster.
+
+    Raises MediaError when the file is not sound (or not of the `expected` kind). Returns the Asset, or
+    None when a concurrent run stored this position first.
+    """
+    probe = probe_file(downloaded.path, expected=expected, max_pixels=settings.IMAGE_MAX_PIXELS)
     asset = Asset(
         team_id=generation.team_id,
         project_id=generation.project_id,
@@ -192,14 +251,13 @@ def _store_file(generation: Generation, downloaded: Downloaded, *, position: int
         source_url=source_url[:2000] if not source_url.startswith("data:") else "",
         fetched_at=timezone.now(),
     )
-    extension = probe.mime.split("/")[-1].replace("jpeg", "jpg").replace("quicktime", "mov")
     with downloaded.path.open("rb") as handle:
-        asset.file.save(f"result.{extension}", File(handle), save=False)
-    _attach_previews(asset, downloaded.path)
-    _save_once(asset)
+        asset.file.save(f"result.{probe.extension}", File(handle), save=False)
+    attach_previews(asset, downloaded.path)
+    return asset if _save_once(asset) else None
 
 
-def _attach_previews(asset: Asset, path: Path) -> None:
+def attach_previews(asset: Asset, path: Path) -> None:
     """Adds the thumbnail (images) or poster frame (video); a failure here never loses the result."""
     preview = path.with_suffix(".preview.webp")
     try:
@@ -215,7 +273,7 @@ def _attach_previews(asset: Asset, path: Path) -> None:
         logger.warning("Could not make a preview for %s", asset.file.name, exc_info=True)
 
 
-def _save_once(asset: Asset) -> None:
+def _save_once(asset: Asset) -> bool:
     try:
         with transaction.atomic():
             asset.save()
@@ -224,11 +282,11 @@ def _save_once(asset: Asset) -> None:
         for field in (asset.file, asset.thumbnail, asset.poster):
             if field:
                 field.delete(save=False)
+        return False
+    return True
 
 
 def _store_text(generation: Generation, text: str, *, position: int) -> None:
-    import hashlib
-
     data = text.encode()
     asset = Asset(
         team_id=generation.team_id,

@@ -1,7 +1,8 @@
 """The catalogue of generation kinds: how each is polled, how long it may stay silent, what it accepts.
 
-Adding a kind means adding a row here, a submitter in `submitters.py` and a form in `forms.py`; the
-engine (records, polling, ingest, cards) is shared.
+Adding a kind means adding a row here, a submitter in `submitters.py` (or a runner in `direct.py` for a
+kind the gateway answers within one request) and a form in `forms.py`; the engine (records, polling,
+ingest, cards) is shared.
 """
 
 from __future__ import annotations
@@ -23,6 +24,22 @@ class Family(StrEnum):
     VIDEO_TASK = "video_task"  # GET /v1/video/generations/{id}
     SORA = "sora"  # GET /v1/videos/{id} (remix and characters alike)
     MIDJOURNEY = "midjourney"  # POST /mj/task/list-by-condition, batched
+    # Answered within the one (often streamed) request the submit task makes; never polled.
+    SYNC = "sync"
+
+
+@dataclass(frozen=True)
+class InputRule:
+    """How many assets a role takes, and of which media kinds (`Asset.MediaKind` values)."""
+
+    media: frozenset[str]
+    minimum: int
+    maximum: int
+
+
+IMAGE = frozenset({"image"})
+VIDEO = frozenset({"video"})
+SOUND = frozenset({"audio", "video"})
 
 
 @dataclass(frozen=True)
@@ -35,16 +52,51 @@ class KindSpec:
     stall_after: timedelta
     # Role name → (minimum, maximum) number of input images.
     image_inputs: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Role name → rule, for inputs that are not (only) images: audio, video.
+    media_inputs: dict[str, InputRule] = field(default_factory=dict)
     needs_prompt: bool = True
     is_child_only: bool = False
+    # The catalogue offers only models whose id matches this (on top of the capability), when set.
+    model_pattern: str = ""
+    # An earlier result used in this role makes its generation the new one's parent ("from #12").
+    parent_role: str = ""
+
+    @property
+    def is_sync(self) -> bool:
+        return self.family == Family.SYNC
+
+    def input_rules(self) -> dict[str, InputRule]:
+        """Every input role with its counts and media kinds, images included."""
+        rules = {role: InputRule(IMAGE, low, high) for role, (low, high) in self.image_inputs.items()}
+        return {**rules, **self.media_inputs}
 
 
 VIDEO_STALL = timedelta(minutes=20)
 MIDJOURNEY_STALL = timedelta(minutes=10)
+# A streamed answer is silent for seconds, not minutes; a sync video still takes a few minutes.
+SYNC_STALL = timedelta(minutes=2)
+SYNC_VIDEO_STALL = timedelta(minutes=10)
 # Past this, a task is shown as timed out, but still checked every TIMED_OUT_POLL until GIVE_UP_AFTER.
 TIMEOUT_AFTER = timedelta(minutes=60)
 TIMED_OUT_POLL = timedelta(minutes=10)
 GIVE_UP_AFTER = timedelta(hours=24)
+
+
+def _listening(kind: Kind, label: str | Promise, model_pattern: str = "") -> KindSpec:
+    """Speech-to-text kinds: one audio or video in, text out."""
+    return KindSpec(
+        kind,
+        label,
+        Family.SYNC,
+        Capability.STT,
+        "whisper-1",
+        SYNC_STALL,
+        media_inputs={"source": InputRule(SOUND, 1, 1)},
+        needs_prompt=False,
+        model_pattern=model_pattern,
+        parent_role="source",
+    )
+
 
 KINDS: dict[str, KindSpec] = {
     spec.kind: spec
@@ -143,5 +195,87 @@ KINDS: dict[str, KindSpec] = {
             image_inputs={"face": (1, 1), "target": (1, 1)},
             needs_prompt=False,
         ),
+        KindSpec(
+            Kind.CHAT_IMAGE,
+            _("Image via chat"),
+            Family.SYNC,
+            Capability.IMAGE_CHAT,
+            "gemini-2.5-flash-image",
+            SYNC_STALL,
+            image_inputs={"image": (0, 4)},
+            parent_role="image",
+        ),
+        KindSpec(
+            Kind.IMAGES_GENERATE,
+            _("Image"),
+            Family.SYNC,
+            Capability.IMAGES_API,
+            "dall-e-3",
+            SYNC_STALL,
+        ),
+        KindSpec(
+            Kind.IMAGES_EDIT,
+            _("Image edit"),
+            Family.SYNC,
+            Capability.IMAGES_API,
+            "gpt-image-1",
+            SYNC_STALL,
+            image_inputs={"image": (1, 4), "mask": (0, 1)},
+            parent_role="image",
+        ),
+        KindSpec(
+            Kind.CHAT_VIDEO,
+            _("Video via chat"),
+            Family.SYNC,
+            Capability.VIDEO_CHAT,
+            "veo3-fast",
+            SYNC_VIDEO_STALL,
+            image_inputs={"first_frame": (0, 1)},
+            model_pattern=r"^(veo|sora)(?!.*(remover|watermark))",
+            parent_role="first_frame",
+        ),
+        KindSpec(
+            Kind.WATERMARK_REMOVAL,
+            _("Watermark removal"),
+            Family.SYNC,
+            Capability.VIDEO_CHAT,
+            "sora_remover",
+            SYNC_VIDEO_STALL,
+            media_inputs={"source": InputRule(VIDEO, 0, 1)},
+            needs_prompt=False,
+            model_pattern=r"remover|watermark",
+            parent_role="source",
+        ),
+        KindSpec(Kind.SPEECH, _("Speech"), Family.SYNC, Capability.TTS, "tts-1", SYNC_STALL),
+        _listening(Kind.TRANSCRIPTION, _("Transcription")),
+        # OpenAI's newer speech-to-text models transcribe but do not translate.
+        _listening(Kind.TRANSLATION, _("Translation"), model_pattern=r"whisper"),
+        KindSpec(
+            Kind.CHAT,
+            _("Chat"),
+            Family.SYNC,
+            Capability.CHAT,
+            "gpt-4o-mini",
+            SYNC_STALL,
+            image_inputs={"image": (0, 4)},
+        ),
+        KindSpec(
+            Kind.COMPLETION,
+            _("Completion"),
+            Family.SYNC,
+            Capability.COMPLETIONS,
+            "gpt-3.5-turbo-instruct",
+            SYNC_STALL,
+        ),
+        KindSpec(
+            Kind.EMBEDDINGS,
+            _("Embeddings"),
+            Family.SYNC,
+            Capability.EMBEDDINGS,
+            "text-embedding-3-small",
+            SYNC_STALL,
+        ),
     )
 }
+
+SYNC_KINDS = frozenset(kind for kind, spec in KINDS.items() if spec.is_sync)

@@ -28,6 +28,7 @@ from studio.generations import gateway
 from studio.generations.kinds import (
     GIVE_UP_AFTER,
     KINDS,
+    SYNC_KINDS,
     TIMED_OUT_POLL,
     TIMEOUT_AFTER,
     Family,
@@ -73,8 +74,12 @@ def poll_interval(generation: Generation, now: datetime) -> timedelta:
 def claim_due(now: datetime, *, limit: int = 500) -> list[Generation]:
     """Claims up to `limit` due generations for this poller; nobody else polls them meanwhile."""
     token = uuid.uuid4()
+    # Sync kinds are answered within their submit and have nothing to poll, whatever their status says.
     due_ids = list(
-        Generation.objects.due_for_poll(now).order_by("next_poll_at").values_list("pk", flat=True)[:limit]
+        Generation.objects.due_for_poll(now)
+        .exclude(kind__in=SYNC_KINDS)
+        .order_by("next_poll_at")
+        .values_list("pk", flat=True)[:limit]
     )
     if not due_ids:
         return []
@@ -284,9 +289,13 @@ def _raw(view: TaskView) -> dict[str, object] | None:
 def settle_deadlines(now: datetime) -> int:
     """Times out tasks silent past the deadline, and stops checking them after a day."""
     timed_out = 0
-    overdue = Generation.objects.filter(
-        status__in=[Status.SUBMITTED, Status.RUNNING], submitted_at__lt=now - TIMEOUT_AFTER
-    ).only("pk", "status")
+    overdue = (
+        Generation.objects.filter(
+            status__in=[Status.SUBMITTED, Status.RUNNING], submitted_at__lt=now - TIMEOUT_AFTER
+        )
+        .exclude(kind__in=SYNC_KINDS)
+        .only("pk", "status")
+    )
     for generation in overdue:
         timed_out += generation.transition(
             Status.TIMED_OUT,
@@ -320,23 +329,30 @@ TEXT_RESULT_KINDS = frozenset({Kind.MJ_DESCRIBE, Kind.MJ_SHORTEN})
 def sweep_stale_work(now: datetime | None = None) -> int:
     """Puts lost work back on the queue: submits and ingests whose task vanished or whose worker died.
 
-    Side effects: status changes for dead submits (see `recover_stale_submits`) and queued tasks.
+    Side effects: status changes for dead submits (see `recover_stale_submits`, which also fails a sync
+    kind whose worker died mid-answer, so no card stays "running") and queued tasks.
     """
     from studio.generations.submission import recover_stale_submits
-    from studio.generations.tasks import requeue
+    from studio.generations.tasks import queue_backlog, requeue
 
     now = now or timezone.now()
     recover_stale_submits(now)
     requeue_after = timedelta(seconds=settings.GENERATION_REQUEUE_AFTER)
     enqueued_before = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - requeue_after)
-    lost_submits = Generation.objects.filter(
-        Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now), enqueued_before, status=Status.QUEUED
+    # Work given a retry time (a busy gateway, a worker that died) has no message waiting anywhere: it is
+    # queued when due. Work queued normally may simply be waiting behind a backlog; it counts as lost only
+    # once the queue has drained, or every slow minute would fill the queue with duplicates.
+    drained = queue_backlog() == 0
+    due_submits = (
+        Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True) if drained else Q(next_poll_at__lte=now)
     )
-    lost_ingests = Generation.objects.filter(
-        Q(claim_expires_at__isnull=True) | Q(claim_expires_at__lte=now),
-        enqueued_before,
-        status=Status.INGESTING,
+    due_ingests = (
+        Q(claim_expires_at__lte=now) | Q(claim_expires_at__isnull=True)
+        if drained
+        else Q(claim_expires_at__lte=now)
     )
+    lost_submits = Generation.objects.filter(due_submits, enqueued_before, status=Status.QUEUED)
+    lost_ingests = Generation.objects.filter(due_ingests, enqueued_before, status=Status.INGESTING)
     count = 0
     for kind, rows in (("submit", lost_submits), ("ingest", lost_ingests)):
         for pk, enqueued_at in rows.values_list("pk", "enqueued_at")[:200]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -18,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from studio.accounts.models import User
 from studio.generations import polling
+from studio.generations.ingest import attach_previews, work_dir
 from studio.generations.kinds import KINDS
-from studio.generations.media import MediaError, MediaKind, make_poster, make_thumbnail, validate_upload
+from studio.generations.media import MediaError, MediaKind, validate_upload
 from studio.generations.models import (
     POLLED,
     Asset,
@@ -54,17 +53,25 @@ def start_generation(
     """
     spec = KINDS[kind]
     inputs = inputs or {}
-    for role, (minimum, maximum) in spec.image_inputs.items():
+    rules = spec.input_rules()
+    for role, rule in rules.items():
         count = len(inputs.get(role, ()))
-        if not minimum <= count <= maximum:
+        if not rule.minimum <= count <= rule.maximum:
             raise GenerationRuleError(
-                _("This kind needs between %(min)d and %(max)d images as %(role)s.")
-                % {"min": minimum, "max": maximum, "role": role}
+                _("This kind needs between %(min)d and %(max)d files as %(role)s.")
+                % {"min": rule.minimum, "max": rule.maximum, "role": role}
             )
-    for assets in inputs.values():
+    for role, assets in inputs.items():
         for asset in assets:
             if asset.team_id != project.team_id:
                 raise GenerationRuleError(_("An input belongs to another team."))
+            if role in rules and asset.kind not in rules[role].media:
+                raise GenerationRuleError(
+                    _("A %(kind)s cannot be used as %(role)s here.")
+                    % {"kind": asset.get_kind_display().lower(), "role": role}
+                )
+    if parent is None and spec.parent_role:
+        parent = _parent_of(project, inputs.get(spec.parent_role, ()))
     with transaction.atomic():
         generation = Generation.objects.create(
             team_id=project.team_id,
@@ -92,6 +99,14 @@ def start_generation(
     return generation
 
 
+def _parent_of(project: Project, assets: Sequence[Asset]) -> Generation | None:
+    """The generation an earlier result used as input came from, when it is in the same project."""
+    for asset in assets:
+        if asset.generation_id and asset.project_id == project.pk:
+            return Generation.objects.filter(pk=asset.generation_id).first()
+    return None
+
+
 def store_upload(
     *,
     project: Project,
@@ -99,18 +114,19 @@ def store_upload(
     upload: UploadedFile[Any],
     allowed: set[MediaKind],
     max_bytes: int | None = None,
+    max_duration: float | None = None,
 ) -> Asset:
     """Validates an uploaded file from its bytes and stores it as an input asset of the project.
 
-    Raises MediaError with a user-readable message when the file is not what it claims, too big, or a
-    decompression bomb. Side effects: a file (and thumbnail or poster) in storage, an Asset row.
+    Raises MediaError with a user-readable message when the file is not what it claims, too big, too
+    long, or a decompression bomb. Side effects: a file (and thumbnail or poster) in storage, an Asset row.
     """
     limit = max_bytes or settings.UPLOAD_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise MediaError(
             _("The file is larger than the %(mb)d MB limit.") % {"mb": limit // 1_000_000}, code="too_large"
         )
-    work = Path(tempfile.mkdtemp(dir=_work_base()))
+    work = work_dir()
     try:
         path = work / "upload.bin"
         digest = hashlib.sha256()
@@ -118,7 +134,13 @@ def store_upload(
             for chunk in upload.chunks():
                 digest.update(chunk)
                 handle.write(chunk)
-        probe = validate_upload(path, allowed=allowed, max_bytes=limit, max_pixels=settings.IMAGE_MAX_PIXELS)
+        probe = validate_upload(
+            path,
+            allowed=allowed,
+            max_bytes=limit,
+            max_pixels=settings.IMAGE_MAX_PIXELS,
+            max_duration=max_duration,
+        )
         asset = Asset(
             team_id=project.team_id,
             project=project,
@@ -133,38 +155,24 @@ def store_upload(
             height=probe.height,
             duration=probe.duration,
         )
-        extension = probe.mime.split("/")[-1].replace("jpeg", "jpg")
         with path.open("rb") as handle:
-            asset.file.save(f"input.{extension}", File(handle), save=False)
-        preview = work / "preview.webp"
-        try:
-            if probe.kind == MediaKind.IMAGE:
-                make_thumbnail(path, preview)
-                with preview.open("rb") as handle:
-                    asset.thumbnail.save("thumb.webp", File(handle), save=False)
-            elif probe.kind == MediaKind.VIDEO:
-                make_poster(path, preview)
-                with preview.open("rb") as handle:
-                    asset.poster.save("poster.webp", File(handle), save=False)
-        except MediaError:
-            pass  # The input is valid; it just shows without a preview.
+            asset.file.save(f"input.{probe.extension}", File(handle), save=False)
+        attach_previews(asset, path)
         asset.save()
         return asset
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _work_base() -> Path:
-    base = Path(settings.MEDIA_WORK_DIR)
-    base.mkdir(parents=True, exist_ok=True)
-    return base
-
-
 def cancel_generation(*, generation: Generation, user: User) -> bool:
     """Stops following a generation (the gateway has no cancel; a late result is no longer fetched)."""
+    allowed = [Status.QUEUED, Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT]
+    if KINDS[generation.kind].is_sync:
+        # Nothing else will ever write to a sync generation but its own run, which a cancel stops.
+        allowed.append(Status.SUBMITTING)
     return generation.transition(
         Status.CANCELED,
-        allowed_from=[Status.QUEUED, Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT],
+        allowed_from=allowed,
         message=_("Canceled by %(user)s.") % {"user": user.name},
         next_poll_at=None,
         claim_token=None,
@@ -173,6 +181,8 @@ def cancel_generation(*, generation: Generation, user: User) -> bool:
 
 def retry_generation(*, generation: Generation, user: User) -> Generation:
     """Starts a new generation with the same kind, model, prompt, parameters and inputs."""
+    if not generation.can_retry:
+        raise GenerationRuleError(_("Only a failed, canceled or timed-out generation can be retried."))
     inputs: dict[str, list[Asset]] = {}
     for link in generation.inputs.select_related("asset").order_by("role", "position"):
         inputs.setdefault(link.role, []).append(link.asset)
@@ -192,7 +202,7 @@ def retry_generation(*, generation: Generation, user: User) -> Generation:
 
 def check_generation_now(*, generation: Generation) -> bool:
     """Asks the poller to check this generation on its next tick."""
-    if generation.status not in POLLED:
+    if generation.status not in POLLED or KINDS[generation.kind].is_sync:
         return False
     return polling.check_now(generation)
 

@@ -11,16 +11,18 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.generations import gateway
+from studio.generations.kinds import SYNC_KINDS
 from studio.generations.models import Asset, Generation, GenerationEvent, Status
 from studio.generations.submitters import SUBMITTERS, Submitted
 from studio.upstream import (
@@ -36,11 +38,28 @@ logger = logging.getLogger(__name__)
 MAX_SUBMIT_ATTEMPTS = 5
 
 
-def _inputs(generation: Generation) -> dict[str, list[Asset]]:
+def load_inputs(generation: Generation) -> dict[str, list[Asset]]:
     grouped: dict[str, list[Asset]] = defaultdict(list)
     for link in generation.inputs.select_related("asset").order_by("role", "position"):
         grouped[link.role].append(link.asset)
     return grouped
+
+
+def claim_submit(generation: Generation) -> uuid.UUID | None:
+    """Claims a queued generation for one submit (queued → submitting, with a lease); returns the token."""
+    token = uuid.uuid4()
+    claimed = generation.transition(
+        Status.SUBMITTING,
+        allowed_from=[Status.QUEUED],
+        claim_token=token,
+        claim_expires_at=timezone.now() + timedelta(seconds=settings.GENERATION_SUBMIT_LEASE),
+        next_poll_at=None,
+    )
+    if not claimed:
+        return None
+    Generation.objects.filter(pk=generation.pk).update(submit_attempts=F("submit_attempts") + 1)
+    generation.submit_attempts += 1
+    return token
 
 
 def submit_generation(generation_id: int) -> Status | None:
@@ -51,19 +70,9 @@ def submit_generation(generation_id: int) -> Status | None:
     generation = Generation.objects.select_related("team").filter(pk=generation_id).first()
     if generation is None:
         return None
-    token = uuid.uuid4()
-    now = timezone.now()
-    claimed = generation.transition(
-        Status.SUBMITTING,
-        allowed_from=[Status.QUEUED],
-        claim_token=token,
-        claim_expires_at=now + timedelta(seconds=settings.GENERATION_SUBMIT_LEASE),
-        next_poll_at=None,
-    )
-    if not claimed:
+    token = claim_submit(generation)
+    if token is None:
         return None  # Someone else submitted it, or it was canceled meanwhile.
-    Generation.objects.filter(pk=generation.pk).update(submit_attempts=F("submit_attempts") + 1)
-    generation.submit_attempts += 1
 
     submitter = SUBMITTERS[generation.kind]
     client = gateway.client_for(generation.team)
@@ -78,16 +87,31 @@ def submit_generation(generation_id: int) -> Status | None:
         generation.log(GenerationEvent.Kind.REQUEST, payload=request)
 
     try:
-        submitted = submitter(client, generation, _inputs(generation), record)
-    except (NotSentTimeout, RateLimited) as exc:
-        return _requeue_or_fail(generation, token, exc)
-    except OutcomeUnknown as exc:
-        return _mark_outcome_unknown(generation, token, exc)
+        submitted = submitter(client, generation, load_inputs(generation), record)
     except UpstreamError as exc:
-        if exc.retryable and exc.status_code and exc.status_code >= 500:
-            return _requeue_or_fail(generation, token, exc)
-        return _fail(generation, exc)
+        return settle_submit_error(generation, exc)
     return _mark_submitted(generation, submitted)
+
+
+def settle_submit_error(
+    generation: Generation,
+    exc: UpstreamError,
+    *,
+    allowed_from: Iterable[Status] = (Status.SUBMITTING,),
+    message: str = "",
+) -> Status:
+    """What a failed send means: back to the queue if nothing was taken, outcome unknown, or failed.
+
+    `message` replaces the usual explanation of the error on a failed card.
+    """
+    allowed = list(allowed_from)
+    if isinstance(exc, NotSentTimeout | RateLimited):
+        return _requeue_or_fail(generation, exc, allowed)
+    if isinstance(exc, OutcomeUnknown):
+        return _mark_outcome_unknown(generation, exc, allowed)
+    if exc.retryable and exc.status_code and exc.status_code >= 500:
+        return _requeue_or_fail(generation, exc, allowed)
+    return _fail(generation, exc, allowed, message=message)
 
 
 def _mark_submitted(generation: Generation, submitted: Submitted) -> Status:
@@ -117,16 +141,16 @@ def _mark_submitted(generation: Generation, submitted: Submitted) -> Status:
     return Status(generation.status)
 
 
-def _requeue_or_fail(generation: Generation, token: uuid.UUID, exc: UpstreamError) -> Status:
+def _requeue_or_fail(generation: Generation, exc: UpstreamError, allowed: list[Status]) -> Status:
     attempts = generation.submit_attempts
     generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
     if attempts >= MAX_SUBMIT_ATTEMPTS:
-        return _fail(generation, exc)
+        return _fail(generation, exc, allowed)
     delay = getattr(exc, "retry_after", None) or min(60, 5 * 2**attempts)
     gateway.slow_down(generation.team, seconds=delay)
     generation.transition(
         Status.QUEUED,
-        allowed_from=[Status.SUBMITTING],
+        allowed_from=allowed,
         message=_("The gateway was busy; trying again shortly."),
         claim_token=None,
         claim_expires_at=None,
@@ -136,11 +160,11 @@ def _requeue_or_fail(generation: Generation, token: uuid.UUID, exc: UpstreamErro
     return Status(generation.status)
 
 
-def _mark_outcome_unknown(generation: Generation, token: uuid.UUID, exc: UpstreamError) -> Status:
+def _mark_outcome_unknown(generation: Generation, exc: UpstreamError, allowed: list[Status]) -> Status:
     generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
     generation.transition(
         Status.OUTCOME_UNKNOWN,
-        allowed_from=[Status.SUBMITTING],
+        allowed_from=allowed,
         error_code=exc.code or "outcome_unknown",
         error_message=_(
             "The request reached the gateway but no answer came back, so we cannot tell whether the job "
@@ -153,13 +177,13 @@ def _mark_outcome_unknown(generation: Generation, token: uuid.UUID, exc: Upstrea
     return Status(generation.status)
 
 
-def _fail(generation: Generation, exc: UpstreamError) -> Status:
+def _fail(generation: Generation, exc: UpstreamError, allowed: list[Status], *, message: str = "") -> Status:
     generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
     generation.transition(
         Status.FAILED,
-        allowed_from=[Status.SUBMITTING],
+        allowed_from=allowed,
         error_code=exc.code or "upstream_error",
-        error_message=gateway.explain(exc),
+        error_message=message or gateway.explain(exc),
         gateway_message=exc.gateway_message or "",
         claim_token=None,
         claim_expires_at=None,
@@ -178,11 +202,17 @@ def _error_payload(exc: UpstreamError) -> dict[str, Any]:
 
 
 def recover_stale_submits(now: Any = None) -> int:
-    """Settles submits whose worker died: back to the queue if nothing was sent, else outcome unknown."""
+    """Settles submits whose worker died: back to the queue if nothing was sent, else outcome unknown.
+
+    A kind the gateway answers within the request (see `direct.py`) whose worker died after sending is
+    failed instead: its answer was lost with the worker and nobody will ever ask for it again.
+    """
     now = now or timezone.now()
     recovered = 0
-    stale = Generation.objects.filter(status=Status.SUBMITTING, claim_expires_at__lt=now)
-    for generation in stale.only("pk", "status", "sent_at", "claim_token"):
+    stale = Generation.objects.filter(claim_expires_at__lt=now).filter(
+        Q(status=Status.SUBMITTING) | Q(status=Status.RUNNING, kind__in=SYNC_KINDS)
+    )
+    for generation in stale.only("pk", "kind", "status", "sent_at", "claim_token"):
         with transaction.atomic():
             if generation.sent_at is None:
                 changed = generation.transition(
@@ -192,6 +222,16 @@ def recover_stale_submits(now: Any = None) -> int:
                     claim_token=None,
                     claim_expires_at=None,
                     next_poll_at=now,
+                )
+            elif generation.kind in SYNC_KINDS:
+                changed = generation.transition(
+                    Status.FAILED,
+                    allowed_from=[Status.SUBMITTING, Status.RUNNING],
+                    message=_("The worker stopped while waiting for the gateway's answer."),
+                    error_code="worker_stopped",
+                    error_message=_("The worker stopped while the answer was streaming; retry."),
+                    claim_token=None,
+                    claim_expires_at=None,
                 )
             else:
                 changed = generation.transition(

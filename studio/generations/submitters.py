@@ -37,7 +37,8 @@ def redact(value: Any) -> Any:
     return value
 
 
-def _data_url(asset: Asset) -> str:
+def asset_data_url(asset: Asset) -> str:
+    """The asset's bytes as a `data:` URL (how images go to chat and Midjourney)."""
     with asset.file.open("rb") as handle:
         return to_data_url(handle.read(), asset.mime_type)
 
@@ -52,7 +53,7 @@ def _from_view(view: TaskView) -> Submitted:
 
 def submit_veo3(client: GatewayClient, generation: Generation, inputs: Inputs, record: Recorder) -> Submitted:
     params = generation.params
-    images = [_data_url(asset) for asset in inputs.get("first_frame", ())]
+    images = [asset_data_url(asset) for asset in inputs.get("first_frame", ())]
     body = {
         "model": generation.model,
         "prompt": generation.prompt,
@@ -83,7 +84,7 @@ def submit_sora_video(
 ) -> Submitted:
     params = generation.params
     prompt = _mention_characters(generation.prompt, params.get("characters", []))
-    references = [_data_url(asset) for asset in inputs.get("reference", ())]
+    references = [asset_data_url(asset) for asset in inputs.get("reference", ())]
     body = {
         "model": generation.model,
         "prompt": prompt,
@@ -133,7 +134,7 @@ def _from_midjourney(submission: Any) -> Submitted:
 def submit_mj_imagine(
     client: GatewayClient, generation: Generation, inputs: Inputs, record: Recorder
 ) -> Submitted:
-    images = [_data_url(asset) for asset in inputs.get("reference", ())]
+    images = [asset_data_url(asset) for asset in inputs.get("reference", ())]
     body = {"prompt": generation.prompt, "base64Array": images}
     record({"method": "POST", "path": "/mj/submit/imagine", "body": redact(body)})
     return _from_midjourney(client.midjourney.imagine(prompt=generation.prompt, images=images))
@@ -149,7 +150,7 @@ def submit_mj_action(
     if not submission.is_waiting_for_modal:
         return _from_midjourney(submission)
     # Vary (region) and custom zoom open a modal: the mask and prompt go in a second call.
-    masks = [_data_url(asset) for asset in inputs.get("mask", ())]
+    masks = [asset_data_url(asset) for asset in inputs.get("mask", ())]
     modal_body = {
         "taskId": submission.task_id,
         "prompt": generation.prompt or None,
@@ -170,7 +171,7 @@ def submit_mj_action(
 def submit_mj_blend(
     client: GatewayClient, generation: Generation, inputs: Inputs, record: Recorder
 ) -> Submitted:
-    images = [_data_url(asset) for asset in inputs.get("source", ())]
+    images = [asset_data_url(asset) for asset in inputs.get("source", ())]
     dimensions = generation.params.get("dimensions") or None
     record(
         {
@@ -185,7 +186,7 @@ def submit_mj_blend(
 def submit_mj_describe(
     client: GatewayClient, generation: Generation, inputs: Inputs, record: Recorder
 ) -> Submitted:
-    image = _data_url(inputs["source"][0])
+    image = asset_data_url(inputs["source"][0])
     record({"method": "POST", "path": "/mj/submit/describe", "body": redact({"base64": image})})
     return _from_midjourney(client.midjourney.describe(image=image))
 
@@ -200,8 +201,8 @@ def submit_mj_shorten(
 def submit_mj_swap_face(
     client: GatewayClient, generation: Generation, inputs: Inputs, record: Recorder
 ) -> Submitted:
-    source = _data_url(inputs["face"][0])
-    target = _data_url(inputs["target"][0])
+    source = asset_data_url(inputs["face"][0])
+    target = asset_data_url(inputs["target"][0])
     record(
         {
             "method": "POST",

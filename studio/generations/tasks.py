@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
 from studio.generations.models import Generation
 
 
 def submit_generation(generation_id: int) -> None:
-    """Submits a queued generation to its gateway."""
+    """Submits a queued generation to its gateway; a sync kind is run to its stored result right here."""
+    from studio.generations.direct import run_generation
+    from studio.generations.kinds import KINDS
     from studio.generations.submission import submit_generation as submit
 
-    submit(generation_id)
+    kind = Generation.objects.filter(pk=generation_id).values_list("kind", flat=True).first()
+    if kind is None:
+        return
+    if KINDS[kind].is_sync:
+        run_generation(generation_id)
+    else:
+        submit(generation_id)
 
 
 def ingest_generation(generation_id: int) -> None:
@@ -52,3 +61,8 @@ def requeue(kind: str, generation_id: int) -> None:
         "ingest": "studio.generations.tasks.ingest_generation",
     }[kind]
     async_task(func, generation_id, task_name=f"{kind}-{generation_id}")
+
+
+def queue_backlog() -> int:
+    """How many tasks wait in the queue, not yet taken by a worker."""
+    return int(get_broker().queue_size() or 0)

@@ -64,13 +64,22 @@ def _form_for(
         ]
     form = form_class(**kwargs)
     if not form.is_bound:
-        spec = KINDS[form_class.kind]
-        form.initial.setdefault("model", spec.default_model)
+        form.initial.setdefault("model", KINDS[form.current_kind()].default_model)
     return form
 
 
-def _model_suggestions(project: Project, form: GenerationForm) -> list[str]:
-    return catalogue.models_for(project.team, KINDS[type(form).kind].capability)
+def _model_context(project: Project, form: GenerationForm) -> dict[str, Any]:
+    """The models each kind of the form can use (one list per mode), and those of its current kind."""
+    lists = [
+        (kind, KINDS[kind].default_model, catalogue.models_for_kind(project.team, kind))
+        for kind in form.kinds()
+    ]
+    current = form.current_kind()
+    return {
+        "model_lists": lists,
+        "model_kind": current,
+        "models": next(models for kind, _default, models in lists if kind == current),
+    }
 
 
 def _cards(project: Project, *, before: int | None = None) -> list[Generation]:
@@ -106,7 +115,7 @@ def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "families": list(FAMILY_LABELS.items()),
         "form": form,
         "picked_assets": picked,
-        "models": _model_suggestions(project, form) if membership.can_edit else [],
+        **(_model_context(project, form) if membership.can_edit else {"models": []}),
         "cards": cards,
         "has_more": has_more,
         "live_ids": [g.pk for g in cards if g.status in LIVE],
@@ -124,16 +133,29 @@ def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 def _use_as_input(
     request: AuthenticatedHttpRequest, project: Project, family: str
 ) -> tuple[list[Asset], dict[str, Any]]:
-    """`?use=<asset id>`: an earlier result (or input) of the team, preset as the form's input."""
+    """`?use=<asset id>`: an earlier result (or input) of the team, preset as the form's input.
+
+    `?mode=<kind>` opens a form of several kinds in that one; an asset alone opens it in the mode its
+    media kind fits (a video in the audio form: transcription).
+    """
+    form_class = FORMS[family]
+    initial: dict[str, Any] = {}
+    modes = form_class.mode_kinds()
+    mode = request.GET.get("mode", "")
     use_asset = request.GET.get("use", "")
-    if not use_asset.isdigit():
-        return [], {}
-    asset = Asset.objects.for_user(request.user).filter(pk=int(use_asset), team=project.team).first()
-    field = FORMS[family].use_as_input.get(asset.kind, "") if asset else ""
+    asset = None
+    if use_asset.isdigit():
+        asset = Asset.objects.for_user(request.user).filter(pk=int(use_asset), team=project.team).first()
+    field = form_class.use_as_input.get(asset.kind, "") if asset else ""
+    if asset is not None and field:
+        initial[field] = str(asset.pk)
+        mode = mode or form_class.mode_for_input.get(asset.kind, "")
+    if mode in modes:
+        initial["mode"] = mode
     if asset is None or not field:
-        return [], {}
-    initial: dict[str, Any] = {field: str(asset.pk)}
-    if asset.generation_id and asset.generation and asset.generation.prompt:
+        return [], initial
+    kind = initial.get("mode") or form_class.kind
+    if asset.generation_id and asset.generation and asset.generation.prompt and KINDS[kind].needs_prompt:
         initial["prompt"] = asset.generation.prompt
     return [asset], initial
 
@@ -148,31 +170,41 @@ def _store_inputs(
 ) -> dict[str, list[Asset]] | None:
     """Stores the form's uploads and resolves its picked assets; on failure adds form errors, returns None."""
     inputs: dict[str, list[Asset]] = {}
-    for role, (upload_field, picked_field) in form.image_roles().items():
+    for role, source in form.input_roles().items():
+        error_field = source.upload or None
         assets: list[Asset] = []
-        if picked_field:
-            ids = form.cleaned_data.get(picked_field) or []
+        if source.picked:
+            ids = form.cleaned_data.get(source.picked) or []
             found = {
                 a.pk: a for a in Asset.objects.for_user(request.user).filter(pk__in=ids, team=project.team)
             }
             if len(found) != len(set(ids)):
-                form.add_error(upload_field, _("One of the chosen inputs is no longer available."))
+                form.add_error(error_field, _("One of the chosen inputs is no longer available."))
+                return None
+            if any(found[i].kind not in source.allowed for i in ids):
+                form.add_error(error_field, _("One of the chosen inputs is not the right kind of file here."))
                 return None
             assets.extend(found[i] for i in ids)
-        uploads = form.cleaned_data.get(upload_field) or []
+        uploads = (form.cleaned_data.get(source.upload) or []) if source.upload else []
         for upload in uploads if isinstance(uploads, list) else [uploads]:
             try:
                 assets.append(
                     services.store_upload(
-                        project=project, user=request.user, upload=upload, allowed={MediaKind.IMAGE}
+                        project=project,
+                        user=request.user,
+                        upload=upload,
+                        allowed=set(source.allowed),
+                        max_bytes=source.max_bytes,
+                        max_duration=source.max_duration,
                     )
                 )
             except MediaError as exc:
-                form.add_error(upload_field, str(exc))
+                form.add_error(error_field, str(exc))
                 return None
         if assets:
             inputs[role] = assets
-    return inputs
+    form.check_inputs(inputs)
+    return None if form.errors else inputs
 
 
 @login_required
@@ -195,8 +227,8 @@ def generation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                     user=request.user,
                     kind=form.kind,
                     model=form.cleaned_data["model"],
-                    prompt=form.cleaned_data.get("prompt", ""),
-                    params=form.params(),  # type: ignore[attr-defined]
+                    prompt=form.generation_prompt(),
+                    params=form.params(),
                     inputs=inputs,
                 )
             except GenerationRuleError as exc:
@@ -222,7 +254,7 @@ def _form_errors(
         "family": family,
         "families": list(FAMILY_LABELS.items()),
         "form": form,
-        "models": _model_suggestions(project, form),
+        **_model_context(project, form),
         "can_edit": membership.can_edit,
     }
     if request.htmx:
@@ -246,6 +278,7 @@ def _new_card_response(
     """The new card, a fresh form (out of band) and the poller restarted with the new card in it."""
     generation = Generation.objects.for_cards().get(pk=generation.pk)
     live = live or _live_cards(project.pk)
+    form = _form_for(family if family in FORMS else "veo3", project)
     context = {
         "generation": generation,
         "project": project,
@@ -253,8 +286,8 @@ def _new_card_response(
         "can_edit": membership.can_edit,
         "family": family,
         "families": list(FAMILY_LABELS.items()),
-        "form": _form_for(family, project),
-        "models": _model_suggestions(project, FORMS[family]()),
+        "form": form,
+        **_model_context(project, form),
         "live_ids": [g.pk for g in live],
         "live_versions": _versions(live),
         "poll_every": POLL_EVERY,
@@ -309,20 +342,34 @@ def _live_cards(project_id: int) -> list[Generation]:
 
 
 def _after_action(
-    request: AuthenticatedHttpRequest, generation: Generation, child: Generation | None = None
+    request: AuthenticatedHttpRequest,
+    generation: Generation,
+    child: Generation | None = None,
+    *,
+    error: str = "",
 ) -> HttpResponse:
+    """What a card's action answers: the child's new card, or the card itself with any error on it.
+
+    Actions that make a child target the list (the child card goes on top); the others target their own
+    card. Either way the page's poller is restarted out of band; the make form is left alone.
+    """
     if not request.htmx:
+        if error:
+            messages.error(request, error)
         return redirect("project_detail", pk=generation.project_id)
     membership = membership_in(request.user, generation.team)
-    if child is not None:
-        return _new_card_response(
-            request, generation.project, membership, request.POST.get("family", "veo3"), child
-        )
-    fresh = Generation.objects.for_cards().get(pk=generation.pk)
     live = _live_cards(generation.project_id)
+    if child is not None:
+        shown, oob = Generation.objects.for_cards().get(pk=child.pk), False
+    else:
+        # Into the list, the card must replace itself out of band, or it would be added a second time.
+        shown, oob = (
+            Generation.objects.for_cards().get(pk=generation.pk),
+            request.htmx.target == "generation-list",
+        )
     html = render_to_string(
         "generations/_card.html",
-        {"generation": fresh, "can_edit": membership.can_edit, "oob": False},
+        {"generation": shown, "can_edit": membership.can_edit, "oob": oob, "action_error": error},
         request=request,
     ) + render_to_string(
         "generations/_poller.html",
@@ -343,7 +390,7 @@ def generation_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     generation, membership = _generation_for(request, pk)
     require_editor(membership)
     if not services.cancel_generation(generation=generation, user=request.user):
-        messages.info(request, _("This generation had already finished."))
+        return _after_action(request, generation, error=_("This generation had already finished."))
     return _after_action(request, generation)
 
 
@@ -355,8 +402,7 @@ def generation_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     try:
         child = services.retry_generation(generation=generation, user=request.user)
     except GenerationRuleError as exc:
-        messages.error(request, str(exc))
-        return _after_action(request, generation)
+        return _after_action(request, generation, error=str(exc))
     return _after_action(request, generation, child)
 
 
@@ -404,8 +450,7 @@ def generation_button(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             mask=mask,
         )
     except (GenerationRuleError, MediaError) as exc:
-        messages.error(request, str(exc))
-        return _after_action(request, generation)
+        return _after_action(request, generation, error=str(exc))
     return _after_action(request, generation, child)
 
 
@@ -416,15 +461,15 @@ def generation_remix(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     require_editor(membership)
     form = RemixForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(error) for error in form.errors.get("prompt", [])))
-        return _after_action(request, generation)
+        return _after_action(
+            request, generation, error=" ".join(str(e) for e in form.errors.get("prompt", []))
+        )
     try:
         child = services.remix_sora_video(
             generation=generation, user=request.user, prompt=form.cleaned_data["prompt"]
         )
     except GenerationRuleError as exc:
-        messages.error(request, str(exc))
-        return _after_action(request, generation)
+        return _after_action(request, generation, error=str(exc))
     return _after_action(request, generation, child)
 
 
@@ -435,8 +480,9 @@ def generation_character(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     require_editor(membership)
     form = CharacterForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return _after_action(request, generation)
+        return _after_action(
+            request, generation, error=" ".join(str(e) for errors in form.errors.values() for e in errors)
+        )
     try:
         child = services.create_sora_character(
             generation=generation,
@@ -446,8 +492,7 @@ def generation_character(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
             real_person=form.cleaned_data["real_person"],
         )
     except GenerationRuleError as exc:
-        messages.error(request, str(exc))
-        return _after_action(request, generation)
+        return _after_action(request, generation, error=str(exc))
     return _after_action(request, generation, child)
 
 

@@ -9,6 +9,7 @@ import av
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django_q.brokers import get_broker
 from PIL import Image
 
 from studio.accounts.models import Team, User
@@ -415,6 +416,7 @@ def test_ingest_twice_stores_each_result_once(sandbox_project, user, drive) -> N
 def test_sweep_requeues_a_lost_submit_once(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
     generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
     Generation.objects.filter(pk=generation.pk).update(enqueued_at=timezone.now() - timedelta(minutes=5))
+    get_broker().purge_queue()  # The broker lost the message (Redis does, when a worker dies).
 
     later = timezone.now()
     first = polling.sweep_stale_work(later)
@@ -422,3 +424,23 @@ def test_sweep_requeues_a_lost_submit_once(sandbox_project, user) -> None:  # ty
 
     assert first == 1
     assert second == 0
+
+
+def test_sweep_leaves_a_submit_that_still_waits_in_the_queue(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
+    Generation.objects.filter(pk=generation.pk).update(enqueued_at=timezone.now() - timedelta(minutes=5))
+    assert get_broker().queue_size() >= 1
+
+    assert polling.sweep_stale_work(timezone.now()) == 0
+
+
+def test_sweep_requeues_a_delayed_retry_even_behind_a_backlog(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    waiting = start(sandbox_project, user, Kind.VEO3_VIDEO)
+    delayed = start(sandbox_project, user, Kind.VEO3_VIDEO)
+    Generation.objects.filter(pk=delayed.pk).update(
+        enqueued_at=timezone.now() - timedelta(minutes=5), next_poll_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert get_broker().queue_size() >= 1
+
+    assert polling.sweep_stale_work(timezone.now()) == 1
+    assert Generation.objects.get(pk=waiting.pk).status == Status.QUEUED

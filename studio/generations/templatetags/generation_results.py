@@ -1,0 +1,99 @@
+"""Template filters for the results of the kinds the gateway answers within one request: streamed text,
+progress lines, usage, embeddings previews, and where a result can be used as input next."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+
+from studio.generations.forms import INPUT_USES
+from studio.generations.kinds import KINDS
+from studio.generations.models import Asset, Generation, Kind
+from studio.upstream.media import parse_progress_line
+
+register = template.Library()
+
+_DISPLAYS: dict[str, str] = {
+    Kind.CHAT: "answer",
+    Kind.COMPLETION: "answer",
+    Kind.TRANSCRIPTION: "answer",
+    Kind.TRANSLATION: "answer",
+    Kind.CHAT_IMAGE: "media_chat",
+    Kind.CHAT_VIDEO: "media_chat",
+    Kind.WATERMARK_REMOVAL: "media_chat",
+    Kind.IMAGES_GENERATE: "revised_prompt",
+    Kind.IMAGES_EDIT: "revised_prompt",
+    Kind.EMBEDDINGS: "embeddings",
+    Kind.SPEECH: "none",
+}
+
+
+@register.filter
+def result_display(generation: Generation) -> str:
+    """How a card shows the generation's text: an answer, media progress lines, a revised prompt…"""
+    return _DISPLAYS.get(generation.kind, "text")
+
+
+@register.filter
+def is_sync_kind(generation: Generation) -> bool:
+    """Whether the gateway answers this kind within its one request (so there is nothing to check)."""
+    return KINDS[generation.kind].is_sync
+
+
+@register.filter
+def progress_lines(text: str) -> list[str]:
+    """The progress lines of a chat-format media answer (`> 进度 41%`, `> 排队中.`), in order."""
+    lines = []
+    for line in (text or "").splitlines():
+        update = parse_progress_line(line)
+        # Quoted links (the reseller's task pages) are not progress a person reads.
+        if update is not None and update.line and not update.line.startswith(("[", "!", "<")):
+            lines.append(update.line)
+    return lines
+
+
+@register.filter
+def usage_summary(usage: dict[str, Any] | None) -> str:
+    """The gateway's usage report in a line: tokens in and out, or seconds of audio."""
+    if not usage:
+        return ""
+    if usage.get("type") == "duration" and "seconds" in usage:
+        return _("%(seconds)s s of audio") % {"seconds": usage["seconds"]}
+    prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
+    completion = usage.get("completion_tokens", usage.get("output_tokens"))
+    total = usage.get("total_tokens")
+    if prompt is not None and completion is not None:
+        return _("%(prompt)s tokens in, %(completion)s out (%(total)s in all)") % {
+            "prompt": prompt,
+            "completion": completion,
+            "total": total if total is not None else prompt + completion,
+        }
+    if total is not None:
+        return _("%(total)s tokens") % {"total": total}
+    return ", ".join(
+        f"{key}: {value}" for key, value in usage.items() if isinstance(value, int | float | str)
+    )
+
+
+@register.filter
+def embedding_summary(text: str) -> dict[str, Any] | None:
+    """The count, dimensions and first values of an embeddings result (stored by `direct.run_embeddings`)."""
+    try:
+        summary = json.loads(text or "")
+    except ValueError:
+        return None
+    if not isinstance(summary, dict) or "count" not in summary:
+        return None
+    summary["preview"] = [
+        ", ".join(f"{value:.4f}" for value in vector) + ", …" for vector in summary.get("preview", [])
+    ]
+    return summary
+
+
+@register.filter
+def input_uses(asset: Asset) -> list[tuple[str, str, str]]:
+    """(label, family, mode) of each form this result can go to as input."""
+    return [(str(label), family, str(mode)) for family, mode, label in INPUT_USES.get(asset.kind, [])]
