@@ -105,9 +105,9 @@ TEMPLATES: list[dict[str, Any]] = [
 # Database: SQLite by default, tuned so a web process and the queue's workers can write side by side
 # (WAL, BEGIN IMMEDIATE, a generous busy timeout); DATABASE_URL switches to PostgreSQL.
 VAR_DIR.mkdir(exist_ok=True)
-DATABASES: dict[str, dict[str, Any]] = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
-}
+# An empty DATABASE_URL means "not set" (the embedded default), as it does for REDIS_URL.
+_database_url = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+DATABASES: dict[str, dict[str, Any]] = {"default": environ.Env.db_url_config(_database_url)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
