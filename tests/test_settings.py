@@ -88,14 +88,18 @@ def test_pages_carry_csp_nonce_matching_scripts(client, user) -> None:  # type: 
     assert "onclick=" not in response.text
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite-only tuning")
-def test_sqlite_runs_in_wal_mode_with_immediate_transactions(db: None) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        (mode,) = cursor.fetchone()
-        cursor.execute("PRAGMA busy_timeout")
-        (busy_timeout,) = cursor.fetchone()
-
-    assert mode == "wal"
-    assert busy_timeout >= 20_000
-    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+def test_database_is_tuned_for_its_engine(db: None) -> None:
+    """SQLite: WAL, BEGIN IMMEDIATE, a long busy timeout; PostgreSQL: pooled, health-checked connections."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            (mode,) = cursor.fetchone()
+            cursor.execute("PRAGMA busy_timeout")
+            (busy_timeout,) = cursor.fetchone()
+        assert mode == "wal"
+        assert busy_timeout >= 20_000
+        assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    else:
+        assert connection.vendor == "postgresql"
+        assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+        assert connection.settings_dict["CONN_MAX_AGE"] == 60
