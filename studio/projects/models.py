@@ -99,6 +99,9 @@ class ShareLink(models.Model):
     token_hint = models.CharField(
         max_length=8, editable=False, help_text=_("First characters, to tell links apart.")
     )
+    # A generation link's generations (it and its variants when the link was made), fixed then: variants
+    # made later and copies in other projects are other objects, with links of their own.
+    generation_ids = models.JSONField(default=list, blank=True, editable=False)
     allow_download = models.BooleanField(_("allow download"), default=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
