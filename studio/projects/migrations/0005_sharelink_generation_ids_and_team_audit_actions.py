@@ -47,4 +47,9 @@ class Migration(migrations.Migration):
             field=models.JSONField(blank=True, default=list, editable=False),
         ),
         migrations.RunPython(fix_existing_generation_links, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name='auditevent',
+            name='action',
+            field=models.CharField(choices=[('generated', 'Generated'), ('shared', 'Shared'), ('revoked', 'Revoked a link'), ('downloaded', 'Downloaded a ZIP'), ('moved', 'Moved'), ('copied', 'Copied'), ('deleted', 'Moved to trash'), ('restored', 'Restored'), ('purged', 'Deleted for good'), ('tagged', 'Tagged'), ('invited', 'Sent an invitation'), ('invite_accepted', 'Accepted an invitation'), ('invite_declined', 'Declined an invitation'), ('invite_revoked', 'Revoked an invitation'), ('member_joined', 'Member joined'), ('member_removed', 'Member removed'), ('role_changed', 'Changed a role'), ('gateway_changed', 'Changed the gateway address'), ('api_key_changed', 'Changed the gateway API key')], max_length=16, verbose_name='action'),
+        ),
     ]
