@@ -22,7 +22,7 @@ from tests import factories
 def victim_objects(team: Team, project: Project, member_of: Callable[[str], User]) -> dict[str, int]:
     member = member_of(Role.MEMBER)
     invitation, _token = create_invitation(
-        team=team, invited_by=team.memberships.first().user, role=Role.MEMBER
+        team=team, invited_by=team.memberships.first().user, role=Role.MEMBER, email="new@example.com"
     )  # type: ignore[union-attr]
     return {
         "team_id": team.pk,
@@ -101,7 +101,9 @@ def test_invitation_of_another_team_404s_inside_own_team(
     team: Team, user: User, other_team_user: User, client_for: Callable[[User], Client]
 ) -> None:
     other_team = factories.make_team(other_team_user, "Other")
-    invitation, _token = create_invitation(team=other_team, invited_by=other_team_user, role=Role.MEMBER)
+    invitation, _token = create_invitation(
+        team=other_team, invited_by=other_team_user, role=Role.MEMBER, email="new@example.com"
+    )
 
     response = client_for(user).post(reverse("invitation_revoke", args=[team.pk, invitation.pk]))
 

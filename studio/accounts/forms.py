@@ -28,9 +28,11 @@ class TeamForm(forms.ModelForm[Team]):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(
-        label=_("E-mail address (optional)"),
-        required=False,
-        help_text=_("We e-mail the link when an address is given; you can also copy the link yourself."),
+        label=_("E-mail address"),
+        help_text=_(
+            "Only an account with this address can accept the invitation. We e-mail the link; you can also "
+            "copy it yourself."
+        ),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
 

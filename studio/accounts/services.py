@@ -22,6 +22,8 @@ from studio.accounts.models import (
     hash_token,
 )
 from studio.generations.gateway import explain
+from studio.projects.audit import record_audit
+from studio.projects.models import AuditEvent
 from studio.upstream import UpstreamError, get_client
 
 
@@ -35,6 +37,10 @@ class LastOwnerError(TeamRuleError):
 
 class InvitationNotUsable(TeamRuleError):
     pass
+
+
+class InvitationForSomeoneElse(InvitationNotUsable):
+    """The signed-in account's address is not the one invited; the invitation stays usable."""
 
 
 def create_personal_team(*, user: User) -> Team:
@@ -64,25 +70,40 @@ def invitation_url(token: str) -> str:
     return settings.SITE_URL + reverse("invitation_detail", args=[token])
 
 
-def create_invitation(*, team: Team, invited_by: User, role: str, email: str = "") -> tuple[Invitation, str]:
-    """Creates an invitation and e-mails its link when an address is given; returns it and its token.
+def create_invitation(*, team: Team, invited_by: User, role: str, email: str) -> tuple[Invitation, str]:
+    """Creates an invitation for one e-mail address and e-mails it its link; returns it and its token.
 
-    The token is returned only here: the database keeps its hash, so the link cannot be shown again.
+    Only an account with that address can accept it. The token is returned only here: the database keeps
+    its hash, so the link cannot be shown again. Side effects: an Invitation row, an INVITED audit event,
+    an e-mail after commit.
     """
+    if not email:
+        raise TeamRuleError(_("Enter the e-mail address of the person you invite."))
     if (
         role == Role.OWNER
         and not Membership.objects.filter(team=team, user=invited_by, role=Role.OWNER).exists()
     ):
         raise TeamRuleError(_("Only an owner can invite another owner."))
     token = Invitation.new_token()
-    invitation = Invitation.objects.create(
-        team=team,
-        email=email,
-        role=role,
-        token_hash=hash_token(token),
-        invited_by=invited_by,
-        expires_at=timezone.now() + INVITATION_LIFETIME,
-    )
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            team=team,
+            email=email,
+            role=role,
+            token_hash=hash_token(token),
+            invited_by=invited_by,
+            expires_at=timezone.now() + INVITATION_LIFETIME,
+        )
+        record_audit(
+            team=team,
+            actor=invited_by,
+            action=AuditEvent.Action.INVITED,
+            summary=_("Invited %(email)s as %(role)s")
+            % {"email": email, "role": invitation.get_role_display()},
+            invitation_id=invitation.pk,
+            email=email,
+            role=role,
+        )
     if email:
         context = {"team": team, "inviter": invited_by, "url": invitation_url(token)}
         transaction.on_commit(
@@ -102,8 +123,29 @@ def find_invitation(token: str) -> Invitation | None:
     )
 
 
+def invitation_is_for(invitation: Invitation, user: User) -> bool:
+    """Whether the account's e-mail address is the invited one (letter case aside)."""
+    return bool(invitation.email) and invitation.email.casefold() == user.email.casefold()
+
+
+def _check_invitation_is_for(invitation: Invitation, user: User) -> None:
+    if not invitation_is_for(invitation, user):
+        raise InvitationForSomeoneElse(
+            _(
+                "This invitation was sent to another e-mail address. Log in with the address it was sent "
+                "to, then open the link again."
+            )
+        )
+
+
 def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
-    """Adds the user to the invitation's team (keeping any role they already hold) and uses it up."""
+    """Adds the invited user to the invitation's team (keeping any role they already hold) and uses it up.
+
+    Raises InvitationForSomeoneElse (the invitation stays usable) when the account's address is not the
+    invited one, InvitationNotUsable when it is no longer pending. Side effects: the invitation used, a
+    Membership row when new, INVITATION_ACCEPTED and (when new) MEMBER_JOINED audit events.
+    """
+    _check_invitation_is_for(invitation, user)
     with transaction.atomic():
         claimed = (
             Invitation.objects.pending()
@@ -112,22 +154,70 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
         )
         if not claimed:
             raise InvitationNotUsable(_("This invitation has expired or was already used."))
-        membership, _created = Membership.objects.get_or_create(
+        membership, created = Membership.objects.get_or_create(
             team=invitation.team, user=user, defaults={"role": invitation.role}
         )
+        record_audit(
+            team=invitation.team,
+            actor=user,
+            action=AuditEvent.Action.INVITATION_ACCEPTED,
+            summary=_("%(user)s accepted the invitation sent to %(email)s")
+            % {"user": user.email, "email": invitation.email},
+            invitation_id=invitation.pk,
+            email=invitation.email,
+        )
+        if created:
+            record_audit(
+                team=invitation.team,
+                actor=user,
+                action=AuditEvent.Action.MEMBER_JOINED,
+                summary=_("%(user)s joined as %(role)s")
+                % {"user": user.email, "role": membership.get_role_display()},
+                user_id=user.pk,
+                email=user.email,
+                role=membership.role,
+            )
     return membership
 
 
-def decline_invitation(*, invitation: Invitation) -> None:
-    """Marks the invitation declined so that its link stops working."""
-    claimed = Invitation.objects.pending().filter(pk=invitation.pk).update(declined_at=timezone.now())
-    if not claimed:
-        raise InvitationNotUsable(_("This invitation has expired or was already used."))
+def decline_invitation(*, invitation: Invitation, user: User) -> None:
+    """Marks the invitation declined so that its link stops working; only the invited account may.
+
+    Side effects: `declined_at` on the invitation and an INVITATION_DECLINED audit event, once.
+    """
+    _check_invitation_is_for(invitation, user)
+    with transaction.atomic():
+        claimed = Invitation.objects.pending().filter(pk=invitation.pk).update(declined_at=timezone.now())
+        if not claimed:
+            raise InvitationNotUsable(_("This invitation has expired or was already used."))
+        record_audit(
+            team=invitation.team_id,
+            actor=user,
+            action=AuditEvent.Action.INVITATION_DECLINED,
+            summary=_("%(user)s declined the invitation") % {"user": user.email},
+            invitation_id=invitation.pk,
+            email=invitation.email,
+        )
 
 
-def revoke_invitation(*, invitation: Invitation) -> None:
-    """Revokes a pending invitation so that its link stops working."""
-    Invitation.objects.pending().filter(pk=invitation.pk).update(revoked_at=timezone.now())
+def revoke_invitation(*, invitation: Invitation, user: User) -> bool:
+    """Revokes a pending invitation so that its link stops working; returns whether this call did it.
+
+    Side effects: `revoked_at` on the invitation and an INVITATION_REVOKED audit event, once.
+    """
+    with transaction.atomic():
+        revoked = Invitation.objects.pending().filter(pk=invitation.pk).update(revoked_at=timezone.now()) == 1
+        if revoked:
+            record_audit(
+                team=invitation.team_id,
+                actor=user,
+                action=AuditEvent.Action.INVITATION_REVOKED,
+                summary=_("Revoked the invitation sent to %(email)s")
+                % {"email": invitation.email or _("no address")},
+                invitation_id=invitation.pk,
+                email=invitation.email,
+            )
+    return revoked
 
 
 def _check_can_touch(*, actor: Membership, target: Membership, new_role: str | None = None) -> None:
@@ -148,39 +238,110 @@ def _check_not_last_owner(membership: Membership) -> None:
 
 
 def change_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
-    """Changes a member's role; never leaves the team without an owner."""
+    """Changes a member's role; never leaves the team without an owner.
+
+    Side effects: the membership's role and a ROLE_CHANGED audit event when it changed.
+    """
     _check_can_touch(actor=actor, target=membership, new_role=role)
     with transaction.atomic():
         if role != Role.OWNER:
             _check_not_last_owner(membership)
+        before = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
+        if before != role:
+            record_audit(
+                team=membership.team_id,
+                actor=actor.user,
+                action=AuditEvent.Action.ROLE_CHANGED,
+                summary=_("Changed the role of %(user)s from %(before)s to %(after)s")
+                % {
+                    "user": membership.user.email,
+                    "before": Role(before).label,
+                    "after": Role(role).label,
+                },
+                user_id=membership.user_id,
+                email=membership.user.email,
+                role_before=before,
+                role=role,
+            )
     return membership
 
 
 def remove_member(*, actor: Membership, membership: Membership) -> None:
-    """Removes a member from the team; never removes its last owner."""
+    """Removes a member from the team; never removes its last owner.
+
+    Side effects: the membership deleted and a MEMBER_REMOVED audit event.
+    """
     _check_can_touch(actor=actor, target=membership)
     with transaction.atomic():
         _check_not_last_owner(membership)
         membership.delete()
+        record_audit(
+            team=membership.team_id,
+            actor=actor.user,
+            action=AuditEvent.Action.MEMBER_REMOVED,
+            summary=_("Removed %(user)s from the team") % {"user": membership.user.email},
+            user_id=membership.user_id,
+            email=membership.user.email,
+            role=membership.role,
+        )
 
 
 def leave_team(*, membership: Membership) -> None:
-    """Takes the user out of the team; the last owner must hand over ownership first."""
+    """Takes the user out of the team; the last owner must hand over ownership first.
+
+    Side effects: the membership deleted and a MEMBER_REMOVED audit event (the member as actor).
+    """
     with transaction.atomic():
         _check_not_last_owner(membership)
         membership.delete()
+        record_audit(
+            team=membership.team_id,
+            actor=membership.user,
+            action=AuditEvent.Action.MEMBER_REMOVED,
+            summary=_("%(user)s left the team") % {"user": membership.user.email},
+            user_id=membership.user_id,
+            email=membership.user.email,
+            role=membership.role,
+        )
 
 
-def update_gateway(*, team: Team, base_url: str, api_key: str | None) -> Team:
-    """Saves the team's gateway address, and its key when a new one is given (None keeps the old key)."""
+def update_gateway(*, team: Team, base_url: str, api_key: str | None, user: User | None = None) -> Team:
+    """Saves the team's gateway address, and its key when a new one is given (None keeps the old key).
+
+    Side effects: the team's gateway fields, and a GATEWAY_CHANGED and/or API_KEY_CHANGED audit event
+    when the address or key changed. The key itself is never written to the log.
+    """
+    before = team.gateway_base_url
     team.gateway_base_url = base_url.rstrip("/")
     fields = ["gateway_base_url"]
     if api_key is not None:
         team.set_gateway_api_key(api_key)
         fields += ["gateway_api_key", "gateway_key_last4"]
-    team.save(update_fields=fields)
+    with transaction.atomic():
+        team.save(update_fields=fields)
+        if team.gateway_base_url != before:
+            record_audit(
+                team=team,
+                actor=user,
+                action=AuditEvent.Action.GATEWAY_CHANGED,
+                summary=_("Changed the gateway address from %(before)s to %(after)s")
+                % {
+                    "before": before or _("the sandbox"),
+                    "after": team.gateway_base_url or _("the sandbox"),
+                },
+                url_before=before,
+                url=team.gateway_base_url,
+            )
+        if api_key is not None:
+            record_audit(
+                team=team,
+                actor=user,
+                action=AuditEvent.Action.API_KEY_CHANGED,
+                summary=_("Replaced the gateway API key") if api_key else _("Removed the gateway API key"),
+                is_removed=not api_key,
+            )
     return team
 
 

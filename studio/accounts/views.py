@@ -144,7 +144,7 @@ def invitation_revoke(request: AuthenticatedHttpRequest, team_id: int, invitatio
     membership = membership_or_404(request.user, team_id)
     require_manager(membership)
     invitation = get_object_or_404(Invitation, pk=invitation_id, team=membership.team)
-    services.revoke_invitation(invitation=invitation)
+    services.revoke_invitation(invitation=invitation, user=request.user)
     messages.success(request, _("The invitation was revoked; its link no longer works."))
     return redirect("team_members", team_id=team_id)
 
@@ -210,7 +210,10 @@ def team_gateway(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespons
         require_manager(membership)
         if form.is_valid():
             services.update_gateway(
-                team=team, base_url=form.cleaned_data["base_url"], api_key=form.new_api_key()
+                team=team,
+                base_url=form.cleaned_data["base_url"],
+                api_key=form.new_api_key(),
+                user=request.user,
             )
             messages.success(request, _("The gateway settings were saved."))
             return redirect("team_gateway", team_id=team_id)
@@ -238,11 +241,20 @@ def team_gateway_test(request: AuthenticatedHttpRequest, team_id: int) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitation_detail(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
+    """The invitation's page: the invited account accepts or declines it; any other is told why it cannot."""
     invitation = services.find_invitation(token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
     if not invitation.is_pending:
         return render(request, "accounts/invitation_invalid.html", status=410)
+    if not services.invitation_is_for(invitation, request.user):
+        # Neither accepted nor declined: the link still works for the person it was sent to.
+        return render(
+            request,
+            "accounts/invitation_detail.html",
+            {"invitation": invitation, "is_for_you": False},
+            status=403,
+        )
     if request.method == "POST":
         try:
             if request.POST.get("decision") == "accept":
@@ -250,7 +262,7 @@ def invitation_detail(request: AuthenticatedHttpRequest, token: str) -> HttpResp
                 remember_team(request, membership.team)
                 messages.success(request, _("Welcome to “%(team)s”.") % {"team": membership.team.name})
                 return redirect("project_list", team_id=membership.team_id)
-            services.decline_invitation(invitation=invitation)
+            services.decline_invitation(invitation=invitation, user=request.user)
         except TeamRuleError as exc:
             messages.error(request, str(exc))
             return redirect("home")
@@ -260,5 +272,5 @@ def invitation_detail(request: AuthenticatedHttpRequest, token: str) -> HttpResp
     return render(
         request,
         "accounts/invitation_detail.html",
-        {"invitation": invitation, "already_member": already_member},
+        {"invitation": invitation, "already_member": already_member, "is_for_you": True},
     )

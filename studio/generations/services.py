@@ -4,8 +4,13 @@ press a Midjourney button, remix a Sora video, make a Sora character."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -31,9 +36,37 @@ from studio.generations.models import (
 from studio.generations.tasks import enqueue_submit
 from studio.projects.models import Project
 
+logger = logging.getLogger(__name__)
+
 
 class GenerationRuleError(Exception):
     """A request the engine refuses; the message is shown to the user as it is."""
+
+
+class ProjectArchived(GenerationRuleError):
+    """The project is archived: nothing new is made in it until it is unarchived."""
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed every check of its own, still in scratch space: nothing is stored yet.
+
+    `asset` is unsaved and has no file; it carries what the checks learnt (kind, size, dimensions), so
+    the form and the engine can judge it like a stored input before anything is written.
+    """
+
+    path: Path
+    extension: str
+    asset: Asset
+
+
+# What a generation takes as input: a stored asset, or an upload that is stored only once all is well.
+InputFile = Asset | CheckedUpload
+
+
+def input_asset(item: InputFile) -> Asset:
+    """The asset an input stands for (unsaved while it is a checked upload)."""
+    return item.asset if isinstance(item, CheckedUpload) else item
 
 
 def start_generation(
@@ -44,25 +77,31 @@ def start_generation(
     model: str,
     prompt: str,
     params: Mapping[str, Any],
-    inputs: Mapping[str, Sequence[Asset]] | None = None,
+    inputs: Mapping[str, Sequence[InputFile]] | None = None,
     parent: Generation | None = None,
 ) -> Generation:
     """Records a generation with everything needed to run it, then queues its submit after commit.
 
-    Side effects: a Generation row, its input links and first event, and a submit task.
+    Every rule is checked before anything is written: a refused request leaves no file and no row.
+    Raises ProjectArchived or GenerationRuleError. Side effects: the checked uploads stored as input
+    assets, a Generation row, its input links and first event, and a submit task.
     """
+    if project.is_archived:
+        raise ProjectArchived(
+            _("This project is archived, so nothing new can be made in it. Unarchive it first.")
+        )
     spec = KINDS[kind]
-    inputs = inputs or {}
+    given = inputs or {}
     rules = spec.input_rules()
     for role, rule in rules.items():
-        count = len(inputs.get(role, ()))
+        count = len(given.get(role, ()))
         if not rule.minimum <= count <= rule.maximum:
             raise GenerationRuleError(
                 _("This kind needs between %(min)d and %(max)d files as %(role)s.")
                 % {"min": rule.minimum, "max": rule.maximum, "role": role}
             )
-    for role, assets in inputs.items():
-        for asset in assets:
+    for role, items in given.items():
+        for asset in map(input_asset, items):
             if asset.team_id != project.team_id:
                 raise GenerationRuleError(_("An input belongs to another team."))
             if role in rules and asset.kind not in rules[role].media:
@@ -71,8 +110,43 @@ def start_generation(
                     % {"kind": asset.get_kind_display().lower(), "role": role}
                 )
     if parent is None and spec.parent_role:
-        parent = _parent_of(project, inputs.get(spec.parent_role, ()))
+        parent = _parent_of(project, [input_asset(item) for item in given.get(spec.parent_role, ())])
+    # Files go to storage before the transaction (no network call inside one) and away again if it fails.
+    uploads = [item for items in given.values() for item in items if isinstance(item, CheckedUpload)]
+    for upload in uploads:
+        _store_file(upload)
+    try:
+        return _record_generation(
+            project=project,
+            user=user,
+            kind=kind,
+            model=model,
+            prompt=prompt,
+            params=params,
+            inputs={role: [input_asset(item) for item in items] for role, items in given.items()},
+            parent=parent,
+        )
+    except BaseException:
+        for upload in uploads:
+            _delete_files(upload.asset)
+        raise
+
+
+def _record_generation(
+    *,
+    project: Project,
+    user: User,
+    kind: str,
+    model: str,
+    prompt: str,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, Sequence[Asset]],
+    parent: Generation | None,
+) -> Generation:
     with transaction.atomic():
+        for asset in (asset for assets in inputs.values() for asset in assets):
+            if asset.pk is None:
+                asset.save()
         generation = Generation.objects.create(
             team_id=project.team_id,
             project=project,
@@ -107,6 +181,93 @@ def _parent_of(project: Project, assets: Sequence[Asset]) -> Generation | None:
     return None
 
 
+@contextmanager
+def upload_scratch() -> Iterator[Path]:
+    """A scratch folder under MEDIA_WORK_DIR for checking uploads, removed on every way out."""
+    scratch = work_dir()
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def check_upload(
+    *,
+    project: Project,
+    user: User,
+    upload: UploadedFile[Any],
+    allowed: set[MediaKind],
+    scratch: Path,
+    max_bytes: int | None = None,
+    max_duration: float | None = None,
+) -> CheckedUpload:
+    """Validates an uploaded file from its bytes, in scratch space only; stores nothing.
+
+    Raises MediaError with a user-readable message when the file is not what it claims, too big, too
+    long, or a decompression bomb. Side effects: a file in `scratch` (the caller's to remove).
+    """
+    limit = max_bytes or settings.UPLOAD_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise MediaError(
+            _("The file is larger than the %(mb)d MB limit.") % {"mb": limit // 1_000_000}, code="too_large"
+        )
+    path = scratch / f"upload-{uuid.uuid4().hex}.bin"
+    digest = hashlib.sha256()
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            handle.write(chunk)
+    probe = validate_upload(
+        path,
+        allowed=allowed,
+        max_bytes=limit,
+        max_pixels=settings.IMAGE_MAX_PIXELS,
+        max_duration=max_duration,
+    )
+    asset = Asset(
+        team_id=project.team_id,
+        project=project,
+        created_by=user,
+        role=Asset.Role.INPUT,
+        kind=probe.kind.value,
+        original_name=(upload.name or "")[:255],
+        mime_type=probe.mime,
+        size=path.stat().st_size,
+        sha256=digest.hexdigest(),
+        width=probe.width,
+        height=probe.height,
+        duration=probe.duration,
+    )
+    return CheckedUpload(path=path, extension=probe.extension, asset=asset)
+
+
+def _store_file(upload: CheckedUpload) -> None:
+    """Writes a checked upload's file and preview to storage (the row is saved with the generation)."""
+    with upload.path.open("rb") as handle:
+        upload.asset.file.save(f"input.{upload.extension}", File(handle), save=False)
+    attach_previews(upload.asset, upload.path)
+
+
+def _delete_files(asset: Asset) -> None:
+    for field in (asset.file, asset.thumbnail, asset.poster):
+        if field:
+            try:
+                field.delete(save=False)
+            except OSError:
+                logger.warning("Could not remove %s after a refused request", field.name, exc_info=True)
+
+
+def save_upload(upload: CheckedUpload) -> Asset:
+    """Stores a checked upload as an input asset of its project. Side effects: files in storage, a row."""
+    _store_file(upload)
+    try:
+        upload.asset.save()
+    except BaseException:
+        _delete_files(upload.asset)
+        raise
+    return upload.asset
+
+
 def store_upload(
     *,
     project: Project,
@@ -118,50 +279,20 @@ def store_upload(
 ) -> Asset:
     """Validates an uploaded file from its bytes and stores it as an input asset of the project.
 
-    Raises MediaError with a user-readable message when the file is not what it claims, too big, too
-    long, or a decompression bomb. Side effects: a file (and thumbnail or poster) in storage, an Asset row.
+    Raises MediaError like `check_upload`. Side effects: a file (and thumbnail or poster) in storage,
+    an Asset row.
     """
-    limit = max_bytes or settings.UPLOAD_MAX_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise MediaError(
-            _("The file is larger than the %(mb)d MB limit.") % {"mb": limit // 1_000_000}, code="too_large"
-        )
-    work = work_dir()
-    try:
-        path = work / "upload.bin"
-        digest = hashlib.sha256()
-        with path.open("wb") as handle:
-            for chunk in upload.chunks():
-                digest.update(chunk)
-                handle.write(chunk)
-        probe = validate_upload(
-            path,
+    with upload_scratch() as scratch:
+        checked = check_upload(
+            project=project,
+            user=user,
+            upload=upload,
             allowed=allowed,
-            max_bytes=limit,
-            max_pixels=settings.IMAGE_MAX_PIXELS,
+            scratch=scratch,
+            max_bytes=max_bytes,
             max_duration=max_duration,
         )
-        asset = Asset(
-            team_id=project.team_id,
-            project=project,
-            created_by=user,
-            role=Asset.Role.INPUT,
-            kind=probe.kind.value,
-            original_name=(upload.name or "")[:255],
-            mime_type=probe.mime,
-            size=path.stat().st_size,
-            sha256=digest.hexdigest(),
-            width=probe.width,
-            height=probe.height,
-            duration=probe.duration,
-        )
-        with path.open("rb") as handle:
-            asset.file.save(f"input.{probe.extension}", File(handle), save=False)
-        attach_previews(asset, path)
-        asset.save()
-        return asset
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        return save_upload(checked)
 
 
 def cancel_generation(*, generation: Generation, user: User) -> bool:
@@ -213,7 +344,7 @@ def press_midjourney_button(
     user: User,
     custom_id: str,
     prompt: str = "",
-    mask: Asset | None = None,
+    mask: InputFile | None = None,
 ) -> Generation:
     """Starts the child generation a Midjourney result's button asks for (U/V, reroll, zoom, pan…)."""
     buttons = {button["custom_id"]: button for button in generation.buttons}

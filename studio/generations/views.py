@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -165,14 +166,17 @@ def _versions(generations: Any) -> str:
     return ",".join(f"{g.pk}.{int(g.updated_at.timestamp() * 1000)}" for g in generations)
 
 
-def _store_inputs(
-    request: AuthenticatedHttpRequest, project: Project, form: GenerationForm
-) -> dict[str, list[Asset]] | None:
-    """Stores the form's uploads and resolves its picked assets; on failure adds form errors, returns None."""
-    inputs: dict[str, list[Asset]] = {}
+def _check_inputs(
+    request: AuthenticatedHttpRequest, project: Project, form: GenerationForm, scratch: Path
+) -> dict[str, list[services.InputFile]] | None:
+    """Checks the form's uploads (in scratch space) and resolves its picked assets; stores nothing.
+
+    On failure adds form errors and returns None.
+    """
+    inputs: dict[str, list[services.InputFile]] = {}
     for role, source in form.input_roles().items():
         error_field = source.upload or None
-        assets: list[Asset] = []
+        items: list[services.InputFile] = []
         if source.picked:
             ids = form.cleaned_data.get(source.picked) or []
             found = {
@@ -184,16 +188,17 @@ def _store_inputs(
             if any(found[i].kind not in source.allowed for i in ids):
                 form.add_error(error_field, _("One of the chosen inputs is not the right kind of file here."))
                 return None
-            assets.extend(found[i] for i in ids)
+            items.extend(found[i] for i in ids)
         uploads = (form.cleaned_data.get(source.upload) or []) if source.upload else []
         for upload in uploads if isinstance(uploads, list) else [uploads]:
             try:
-                assets.append(
-                    services.store_upload(
+                items.append(
+                    services.check_upload(
                         project=project,
                         user=request.user,
                         upload=upload,
                         allowed=set(source.allowed),
+                        scratch=scratch,
                         max_bytes=source.max_bytes,
                         max_duration=source.max_duration,
                     )
@@ -201,16 +206,21 @@ def _store_inputs(
             except MediaError as exc:
                 form.add_error(error_field, str(exc))
                 return None
-        if assets:
-            inputs[role] = assets
-    form.check_inputs(inputs)
+        if items:
+            inputs[role] = items
+    form.check_inputs(
+        {role: [services.input_asset(item) for item in items] for role, items in inputs.items()}
+    )
     return None if form.errors else inputs
 
 
 @login_required
 @require_POST
 def generation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Records and queues a generation; answers at once with its card (the gateway is asked later)."""
+    """Records and queues a generation; answers at once with its card (the gateway is asked later).
+
+    Uploads are checked in scratch space and stored only once every check has passed.
+    """
     project, membership = _project_for(request, pk)
     require_editor(membership)
     family = request.POST.get("family", "veo3")
@@ -219,20 +229,21 @@ def generation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     form = _form_for(family, project, data=request.POST, files=request.FILES)
     generation = None
     if form.is_valid():
-        inputs = _store_inputs(request, project, form)
-        if inputs is not None:
-            try:
-                generation = services.start_generation(
-                    project=project,
-                    user=request.user,
-                    kind=form.kind,
-                    model=form.cleaned_data["model"],
-                    prompt=form.generation_prompt(),
-                    params=form.params(),
-                    inputs=inputs,
-                )
-            except GenerationRuleError as exc:
-                form.add_error(None, str(exc))
+        with services.upload_scratch() as scratch:
+            inputs = _check_inputs(request, project, form, scratch)
+            if inputs is not None:
+                try:
+                    generation = services.start_generation(
+                        project=project,
+                        user=request.user,
+                        kind=form.kind,
+                        model=form.cleaned_data["model"],
+                        prompt=form.generation_prompt(),
+                        params=form.params(),
+                        inputs=inputs,
+                    )
+                except GenerationRuleError as exc:
+                    form.add_error(None, str(exc))
     if generation is None:
         return _form_errors(request, project, membership, family, form)
     if not request.htmx:
@@ -415,7 +426,10 @@ def generation_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return _after_action(request, generation)
 
 
-def _mask_asset(request: AuthenticatedHttpRequest, generation: Generation, data_url: str) -> Asset | None:
+def _checked_mask(
+    request: AuthenticatedHttpRequest, generation: Generation, data_url: str, scratch: Path
+) -> services.CheckedUpload | None:
+    """The drawn mask, checked in scratch space; it is stored only if the button's generation starts."""
     if not data_url:
         return None
     header, _comma, payload = data_url.partition(",")
@@ -426,8 +440,12 @@ def _mask_asset(request: AuthenticatedHttpRequest, generation: Generation, data_
     except (binascii.Error, ValueError) as exc:
         raise MediaError(_("The drawn mask could not be read; draw it again."), code="bad_mask") from exc
     upload = SimpleUploadedFile("mask.png", content, content_type="image/png")
-    return services.store_upload(
-        project=generation.project, user=request.user, upload=upload, allowed={MediaKind.IMAGE}
+    return services.check_upload(
+        project=generation.project,
+        user=request.user,
+        upload=upload,
+        allowed={MediaKind.IMAGE},
+        scratch=scratch,
     )
 
 
@@ -441,14 +459,15 @@ def generation_button(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if not form.is_valid():
         raise Http404
     try:
-        mask = _mask_asset(request, generation, form.cleaned_data["mask"])
-        child = services.press_midjourney_button(
-            generation=generation,
-            user=request.user,
-            custom_id=form.cleaned_data["custom_id"],
-            prompt=form.cleaned_data["prompt"],
-            mask=mask,
-        )
+        with services.upload_scratch() as scratch:
+            mask = _checked_mask(request, generation, form.cleaned_data["mask"], scratch)
+            child = services.press_midjourney_button(
+                generation=generation,
+                user=request.user,
+                custom_id=form.cleaned_data["custom_id"],
+                prompt=form.cleaned_data["prompt"],
+                mask=mask,
+            )
     except (GenerationRuleError, MediaError) as exc:
         return _after_action(request, generation, error=str(exc))
     return _after_action(request, generation, child)

@@ -99,6 +99,9 @@ class ShareLink(models.Model):
     token_hint = models.CharField(
         max_length=8, editable=False, help_text=_("First characters, to tell links apart.")
     )
+    # A generation link's generations (it and its variants when the link was made), fixed then: variants
+    # made later and copies in other projects are other objects, with links of their own.
+    generation_ids = models.JSONField(default=list, blank=True, editable=False)
     allow_download = models.BooleanField(_("allow download"), default=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -134,7 +137,8 @@ class ShareLink(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who did what in a team, and when: generated, shared, revoked, downloaded, moved, deleted, restored."""
+    """Who did what in a team, and when: work on generations, share links, invitations, members, roles and
+    the team's gateway settings (never the API key itself)."""
 
     class Action(models.TextChoices):
         GENERATED = "generated", _("Generated")
@@ -147,6 +151,15 @@ class AuditEvent(models.Model):
         RESTORED = "restored", _("Restored")
         PURGED = "purged", _("Deleted for good")
         TAGGED = "tagged", _("Tagged")
+        INVITED = "invited", _("Sent an invitation")
+        INVITATION_ACCEPTED = "invite_accepted", _("Accepted an invitation")
+        INVITATION_DECLINED = "invite_declined", _("Declined an invitation")
+        INVITATION_REVOKED = "invite_revoked", _("Revoked an invitation")
+        MEMBER_JOINED = "member_joined", _("Member joined")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        ROLE_CHANGED = "role_changed", _("Changed a role")
+        GATEWAY_CHANGED = "gateway_changed", _("Changed the gateway address")
+        API_KEY_CHANGED = "api_key_changed", _("Changed the gateway API key")
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(

@@ -26,6 +26,8 @@ from studio.projects.models import AuditEvent, Project, ShareLink
 
 # How far down a generation's variants (children, grandchildren…) a generation link reaches.
 VARIANT_DEPTH = 4
+# The parameter a copy made in the History carries; a copy is a new object, never a variant.
+COPY_MARK = "copied_from"
 # Tokens are `secrets.token_urlsafe(32)`: 43 characters; anything else is not worth a database look-up.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 EXPIRY_CHOICES: dict[str, timedelta | None] = {
@@ -78,6 +80,8 @@ def create_share_link(
 ) -> tuple[ShareLink, str]:
     """Makes a link to one result, one generation (with its variants) or a project; returns it and its token.
 
+    A generation link covers the generation and the variants it has now, in its project (never copies,
+    never variants made later): what the person sharing saw is what the link shows.
     Raises ShareRuleError when the target is not in the project or team, or is in the trash.
     Side effects: a ShareLink row and a SHARED audit event.
     """
@@ -115,6 +119,7 @@ def create_share_link(
             token_hash=hash_token(token),
             token_encrypted=token,
             token_hint=token[:6],
+            generation_ids=variants_of(generation) if scope == ShareLink.Scope.GENERATION else [],
             allow_download=allow_download,
             expires_at=expires_at,
         )
@@ -183,16 +188,21 @@ def revoke_share_link(*, link: ShareLink, user: User) -> bool:
     return changed
 
 
-def covered_generation_ids(link: ShareLink) -> list[int]:
-    """The link's generation and its variants in the same team that are not in the trash, to a fixed depth."""
-    if link.generation_id is None:
+def variants_of(generation: Generation | None) -> list[int]:
+    """The generation and its living variants in its own project, to a fixed depth; copies are left out.
+
+    A copy made in the History keeps its original as parent (for the lineage) but is another object, with
+    links of its own; neither it nor anything made from it is a variant.
+    """
+    if generation is None:
         return []
-    covered = [link.generation_id]
-    level = [link.generation_id]
+    covered = [generation.pk]
+    level = [generation.pk]
     for _depth in range(VARIANT_DEPTH):
         level = list(
             Generation.objects.alive()
-            .filter(team_id=link.team_id, parent_id__in=level)
+            .filter(team_id=generation.team_id, project_id=generation.project_id, parent_id__in=level)
+            .exclude(params__has_key=COPY_MARK)
             .exclude(pk__in=covered)
             .values_list("pk", flat=True)
         )
@@ -200,6 +210,13 @@ def covered_generation_ids(link: ShareLink) -> list[int]:
             break
         covered.extend(level)
     return covered
+
+
+def covered_generation_ids(link: ShareLink) -> list[int]:
+    """The generations a generation link was made for: fixed when it was made, never grown since."""
+    if link.generation_id is None:
+        return []
+    return [link.generation_id, *(pk for pk in link.generation_ids if pk != link.generation_id)]
 
 
 def covered_assets(link: ShareLink) -> AssetQuerySet:

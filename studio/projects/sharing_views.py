@@ -56,7 +56,8 @@ class ShareLinkForm(forms.Form):
 
 @dataclass(frozen=True)
 class LinkRow:
-    """A row of the Links page: the link, its address, what it shows, whether this member may revoke it."""
+    """A row of the Links page: the link, its address (empty for viewers), what it shows, whether this
+    member may revoke it."""
 
     link: ShareLink
     url: str
@@ -112,7 +113,11 @@ def _team_object(queryset: Any, project: Project, pk: int | None) -> Any:
 @login_required
 @require_GET
 def team_links(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
-    """Every live link of the team: what it covers, who made it, its views; copy and revoke."""
+    """Every live link of the team: what it covers, who made it, its views; copy and revoke.
+
+    Viewers see that the links exist but never their addresses: a live token is a key to the team's work,
+    and a viewer may look but not share.
+    """
     membership = membership_or_404(request.user, team_id)
     remember_team(request, membership.team)
     links = (
@@ -124,7 +129,7 @@ def team_links(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     rows = [
         LinkRow(
             link=link,
-            url=sharing.share_url(link.token_encrypted),
+            url=sharing.share_url(link.token_encrypted) if membership.can_edit else "",
             preview=_preview_of(link),
             can_revoke=sharing.can_revoke_link(link, membership),
         )

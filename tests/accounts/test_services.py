@@ -33,7 +33,9 @@ def test_create_team_makes_creator_owner(user: User) -> None:
 
 
 def test_invitation_token_is_stored_only_as_hash(team: Team, user: User) -> None:
-    invitation, token = services.create_invitation(team=team, invited_by=user, role=Role.MEMBER)
+    invitation, token = services.create_invitation(
+        team=team, invited_by=user, role=Role.MEMBER, email="bob@example.com"
+    )
 
     assert len(token) >= 43  # 32 random bytes, url-safe base64
     assert invitation.token_hash == hash_token(token)
@@ -57,7 +59,9 @@ def test_invitation_with_email_sends_the_link(
 
 
 def test_accept_invitation_adds_member_with_invited_role(team: Team, user: User) -> None:
-    invitation, _token = services.create_invitation(team=team, invited_by=user, role=Role.VIEWER)
+    invitation, _token = services.create_invitation(
+        team=team, invited_by=user, role=Role.VIEWER, email="bob@example.com"
+    )
     bob = factories.make_user("bob@example.com")
 
     membership = services.accept_invitation(invitation=invitation, user=bob)
@@ -69,23 +73,30 @@ def test_accept_invitation_adds_member_with_invited_role(team: Team, user: User)
 
 
 def test_accept_invitation_refuses_second_use(team: Team, user: User) -> None:
-    invitation, _token = services.create_invitation(team=team, invited_by=user, role=Role.MEMBER)
-    services.accept_invitation(invitation=invitation, user=factories.make_user())
+    invitation, _token = services.create_invitation(
+        team=team, invited_by=user, role=Role.MEMBER, email="bob@example.com"
+    )
+    bob = factories.make_user("bob@example.com")
+    services.accept_invitation(invitation=invitation, user=bob)
 
     with pytest.raises(InvitationNotUsable):
-        services.accept_invitation(invitation=invitation, user=factories.make_user())
+        services.accept_invitation(invitation=invitation, user=bob)
 
 
 def test_accept_invitation_refuses_when_expired(team: Team, user: User) -> None:
-    invitation, _token = services.create_invitation(team=team, invited_by=user, role=Role.MEMBER)
+    invitation, _token = services.create_invitation(
+        team=team, invited_by=user, role=Role.MEMBER, email="bob@example.com"
+    )
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     with pytest.raises(InvitationNotUsable):
-        services.accept_invitation(invitation=invitation, user=factories.make_user())
+        services.accept_invitation(invitation=invitation, user=factories.make_user("bob@example.com"))
 
 
 def test_accept_invitation_keeps_existing_role_of_a_member(team: Team, user: User) -> None:
-    invitation, _token = services.create_invitation(team=team, invited_by=user, role=Role.VIEWER)
+    invitation, _token = services.create_invitation(
+        team=team, invited_by=user, role=Role.VIEWER, email=user.email
+    )
 
     membership = services.accept_invitation(invitation=invitation, user=user)
 
@@ -93,21 +104,26 @@ def test_accept_invitation_keeps_existing_role_of_a_member(team: Team, user: Use
 
 
 def test_declined_and_revoked_invitations_cannot_be_accepted(team: Team, user: User) -> None:
-    declined, _t1 = services.create_invitation(team=team, invited_by=user, role=Role.MEMBER)
-    revoked, _t2 = services.create_invitation(team=team, invited_by=user, role=Role.MEMBER)
-    services.decline_invitation(invitation=declined)
-    services.revoke_invitation(invitation=revoked)
+    declined, _t1 = services.create_invitation(
+        team=team, invited_by=user, role=Role.MEMBER, email="bob@example.com"
+    )
+    revoked, _t2 = services.create_invitation(
+        team=team, invited_by=user, role=Role.MEMBER, email="bob@example.com"
+    )
+    bob = factories.make_user("bob@example.com")
+    services.decline_invitation(invitation=declined, user=bob)
+    services.revoke_invitation(invitation=revoked, user=user)
 
     for invitation in (declined, revoked):
         with pytest.raises(InvitationNotUsable):
-            services.accept_invitation(invitation=invitation, user=factories.make_user())
+            services.accept_invitation(invitation=invitation, user=bob)
 
 
 def test_only_an_owner_can_invite_an_owner(team: Team, member_of) -> None:  # type: ignore[no-untyped-def]
     admin = member_of(Role.ADMIN)
 
     with pytest.raises(TeamRuleError):
-        services.create_invitation(team=team, invited_by=admin, role=Role.OWNER)
+        services.create_invitation(team=team, invited_by=admin, role=Role.OWNER, email="bob@example.com")
 
 
 def test_change_role_refuses_to_demote_last_owner(team: Team, user: User) -> None:

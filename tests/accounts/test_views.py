@@ -88,7 +88,7 @@ def test_team_members_lists_members_and_hides_admin_tools_from_members(
 
 def test_invitation_create_shows_the_link_once(team: Team, user: User, client_for) -> None:  # type: ignore[no-untyped-def]
     response = client_for(user).post(
-        reverse("invitation_create", args=[team.pk]), {"email": "", "role": Role.MEMBER}
+        reverse("invitation_create", args=[team.pk]), {"email": "bob@example.com", "role": Role.MEMBER}
     )
 
     assert response.status_code == 200
@@ -109,7 +109,9 @@ def test_invitation_create_forbidden_for_member(team: Team, member_of, client_fo
 
 
 def test_invitation_revoke_kills_the_link(team: Team, user: User, client_for) -> None:  # type: ignore[no-untyped-def]
-    invitation, token = services.create_invitation(team=team, invited_by=user, role=Role.MEMBER)
+    invitation, token = services.create_invitation(
+        team=team, invited_by=user, role=Role.MEMBER, email="bob@example.com"
+    )
     client = client_for(user)
 
     client.post(reverse("invitation_revoke", args=[team.pk, invitation.pk]))
@@ -119,7 +121,9 @@ def test_invitation_revoke_kills_the_link(team: Team, user: User, client_for) ->
 
 
 def test_invitation_detail_accept_joins_team(team: Team, user: User, client_for) -> None:  # type: ignore[no-untyped-def]
-    _invitation, token = services.create_invitation(team=team, invited_by=user, role=Role.VIEWER)
+    _invitation, token = services.create_invitation(
+        team=team, invited_by=user, role=Role.VIEWER, email="bob@example.com"
+    )
     bob = factories.make_user("bob@example.com")
     client = client_for(bob)
 
@@ -133,7 +137,9 @@ def test_invitation_detail_accept_joins_team(team: Team, user: User, client_for)
 
 
 def test_invitation_detail_decline_does_not_join(team: Team, user: User, client_for) -> None:  # type: ignore[no-untyped-def]
-    _invitation, token = services.create_invitation(team=team, invited_by=user, role=Role.MEMBER)
+    _invitation, token = services.create_invitation(
+        team=team, invited_by=user, role=Role.MEMBER, email="bob@example.com"
+    )
     bob = factories.make_user("bob@example.com")
 
     client_for(bob).post(reverse("invitation_detail", args=[token]), {"decision": "decline"})
@@ -152,7 +158,9 @@ def test_invitation_detail_404s_for_unknown_token(user: User, client_for) -> Non
 def test_invitation_detail_sends_anonymous_visitor_to_login_and_back(
     team: Team, user: User, client: Client
 ) -> None:
-    _invitation, token = services.create_invitation(team=team, invited_by=user, role=Role.MEMBER)
+    _invitation, token = services.create_invitation(
+        team=team, invited_by=user, role=Role.MEMBER, email="bob@example.com"
+    )
     url = reverse("invitation_detail", args=[token])
 
     response = client.get(url)

@@ -39,8 +39,9 @@ def test_team_invites_member_who_becomes_viewer_and_stranger_gets_404(live_serve
     expect(ann.get_by_role("heading", name="Spring campaign")).to_be_visible()
     project_url = ann.url
 
-    # She invites someone by link.
+    # She invites Bob by his address, and copies the link for him.
     ann.get_by_role("link", name="Members").click()
+    ann.get_by_label("E-mail address").fill("bob@example.com")
     ann.get_by_label("Role").select_option("member")
     ann.get_by_role("button", name="Create invitation").click()
     link = ann.get_by_role("textbox", name="Invitation link").input_value()

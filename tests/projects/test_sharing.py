@@ -19,7 +19,7 @@ from studio.accounts.models import Membership, Role, Team, User, hash_token
 from studio.generations import services
 from studio.generations.media import MediaKind
 from studio.generations.models import Asset, Generation, Kind, Status
-from studio.projects import sharing
+from studio.projects import history, sharing
 from studio.projects.models import AuditEvent, Project, ShareLink
 from tests import factories
 
@@ -317,6 +317,67 @@ def test_covered_assets_of_a_generation_link_stop_at_the_variant_depth(project: 
     link, _token = share(user, ShareLink.Scope.GENERATION, project, generation=chain[0].generation)
 
     assert set(sharing.covered_assets(link)) == set(chain[: sharing.VARIANT_DEPTH + 1])
+
+
+def test_covered_assets_of_a_generation_link_leave_out_its_copies_in_other_projects(
+    team: Team, project: Project, user: User
+) -> None:
+    root = make_result(project, user, prompt="root")
+    assert root.generation is not None
+    elsewhere = factories.make_project(team, "Elsewhere")
+    [copy] = history.copy_generations(user=user, team=team, generations=[root.generation], target=elsewhere)
+    copied_asset = Asset.objects.get(generation=copy)
+    [same_project_copy] = history.copy_generations(
+        user=user, team=team, generations=[root.generation], target=project
+    )
+
+    link, _token = share(user, ShareLink.Scope.GENERATION, project, generation=root.generation)
+
+    assert set(sharing.covered_assets(link)) == {root}
+    assert not sharing.link_covers(link, copied_asset)
+    assert not sharing.link_covers(link, Asset.objects.get(generation=same_project_copy))
+
+
+def test_covered_assets_of_a_generation_link_leave_out_copies_made_after_the_link(
+    team: Team, project: Project, user: User
+) -> None:
+    root = make_result(project, user, prompt="root")
+    assert root.generation is not None
+    link, _token = share(user, ShareLink.Scope.GENERATION, project, generation=root.generation)
+
+    elsewhere = factories.make_project(team, "Elsewhere")
+    [copy] = history.copy_generations(user=user, team=team, generations=[root.generation], target=elsewhere)
+
+    assert set(sharing.covered_assets(link)) == {root}
+    assert not sharing.link_covers(link, Asset.objects.get(generation=copy))
+
+
+def test_covered_assets_of_a_generation_link_leave_out_variants_made_after_the_link(
+    project: Project, user: User
+) -> None:
+    root = make_result(project, user, prompt="root")
+    assert root.generation is not None
+    earlier = make_result(project, user, prompt="variant shared", parent=root.generation)
+    link, _token = share(user, ShareLink.Scope.GENERATION, project, generation=root.generation)
+
+    later = make_result(project, user, prompt="variant made after sharing", parent=root.generation)
+
+    assert set(sharing.covered_assets(link)) == {root, earlier}
+    assert not sharing.link_covers(link, later)
+
+
+def test_a_copy_gets_a_link_of_its_own_that_covers_the_copy_only(
+    team: Team, project: Project, user: User
+) -> None:
+    root = make_result(project, user, prompt="root")
+    assert root.generation is not None
+    elsewhere = factories.make_project(team, "Elsewhere")
+    [copy] = history.copy_generations(user=user, team=team, generations=[root.generation], target=elsewhere)
+
+    link, _token = share(user, ShareLink.Scope.GENERATION, elsewhere, generation=copy)
+
+    assert set(sharing.covered_assets(link)) == {Asset.objects.get(generation=copy)}
+    assert not sharing.link_covers(link, root)
 
 
 def test_covered_assets_of_a_project_link_are_its_living_results(

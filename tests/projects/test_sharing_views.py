@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from studio.accounts.models import Role, Team, User
 from studio.generations.models import Asset
-from studio.projects import sharing
+from studio.projects import history, sharing
 from studio.projects.models import AuditEvent, Project, ShareLink
 from tests import factories
 from tests.projects.test_sharing import (
@@ -486,6 +486,41 @@ def test_share_page_of_a_generation_shows_its_variants_but_not_other_generations
     assert fetch(client, media_url(token, variant)).status_code == 200
     assert fetch(client, media_url(token, trashed)).status_code == 404
     assert fetch(client, media_url(token, other)).status_code == 404
+
+
+def test_share_media_404s_for_a_copy_of_the_shared_generation_in_another_project(
+    team: Team, project: Project, user: User, client: Client
+) -> None:
+    root = make_result(project, user, prompt="root prompt")
+    assert root.generation is not None
+    _link, token = share(user, ShareLink.Scope.GENERATION, project, generation=root.generation)
+    elsewhere = factories.make_project(team, "Elsewhere")
+    [copy] = history.copy_generations(user=user, team=team, generations=[root.generation], target=elsewhere)
+    copied = Asset.objects.get(generation=copy)
+
+    response = client.get(page_url(token))
+
+    assert response.status_code == 200
+    assert media_url(token, copied, "thumb") not in response.text
+    assert fetch(client, media_url(token, root)).status_code == 200
+    # The copy has the same file, but it is another object: guessing its id through this link finds nothing.
+    assert fetch(client, media_url(token, copied)).status_code == 404
+    assert fetch(client, media_url(token, copied, "thumb")).status_code == 404
+
+
+def test_share_page_of_a_generation_leaves_out_variants_made_after_the_link(
+    project: Project, user: User, client: Client
+) -> None:
+    root = make_result(project, user, prompt="root prompt")
+    assert root.generation is not None
+    _link, token = share(user, ShareLink.Scope.GENERATION, project, generation=root.generation)
+    later = make_result(project, user, prompt="later variant prompt", parent=root.generation)
+
+    response = client.get(page_url(token))
+
+    assert "root prompt" in response.text
+    assert "later variant prompt" not in response.text
+    assert fetch(client, media_url(token, later)).status_code == 404
 
 
 def test_share_page_of_a_project_shows_a_grid_with_load_more(
