@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "studio.accounts.middleware.UserTimezoneMiddleware",
+    # After LocaleMiddleware (the visitor's language) and authentication (the user's own choice).
+    "studio.accounts.middleware.UserLanguageMiddleware",
     # Axes must come last so that it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]

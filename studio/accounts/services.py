@@ -45,6 +45,13 @@ def create_personal_team(*, user: User) -> Team:
     return team
 
 
+def set_user_language(*, user: User, language: str) -> User:
+    """Stores the language the studio is shown in for this user ("" follows the browser)."""
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
+
+
 def create_team(*, name: str, owner: User) -> Team:
     """Creates a team with the given user as its owner."""
     with transaction.atomic():
