@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django import template
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from studio.generations.forms import INPUT_USES
@@ -55,24 +56,31 @@ def progress_lines(text: str) -> list[str]:
     return lines
 
 
+def _number(value: object) -> str:
+    """A count as the active language writes it ("12,345" in English); anything else as it is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return formats.number_format(value, force_grouping=True)
+    return str(value)
+
+
 @register.filter
 def usage_summary(usage: dict[str, Any] | None) -> str:
     """The gateway's usage report in a line: tokens in and out, or seconds of audio."""
     if not usage:
         return ""
     if usage.get("type") == "duration" and "seconds" in usage:
-        return _("%(seconds)s s of audio") % {"seconds": usage["seconds"]}
+        return _("%(seconds)s s of audio") % {"seconds": _number(usage["seconds"])}
     prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
     completion = usage.get("completion_tokens", usage.get("output_tokens"))
     total = usage.get("total_tokens")
     if prompt is not None and completion is not None:
         return _("%(prompt)s tokens in, %(completion)s out (%(total)s in all)") % {
-            "prompt": prompt,
-            "completion": completion,
-            "total": total if total is not None else prompt + completion,
+            "prompt": _number(prompt),
+            "completion": _number(completion),
+            "total": _number(total if total is not None else prompt + completion),
         }
     if total is not None:
-        return _("%(total)s tokens") % {"total": total}
+        return _("%(total)s tokens") % {"total": _number(total)}
     return ", ".join(
         f"{key}: {value}" for key, value in usage.items() if isinstance(value, int | float | str)
     )
