@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from studio.accounts.models import Team
+from studio.generations.gateway_text import explanation
 from studio.projects.models import Project
 
 if TYPE_CHECKING:
@@ -234,6 +235,15 @@ class Generation(models.Model):
     def elapsed(self) -> timedelta:
         end = self.finished_at or timezone.now()
         return end - self.created_at
+
+    @property
+    def error_explanation(self) -> str:
+        """Why it failed, in the reader's language when the studio knows the error; else as recorded.
+
+        The recorded message was written in whatever language the worker spoke; for a known code the
+        studio's own explanation is looked up again now. The gateway's words stay in gateway_message.
+        """
+        return explanation(self.error_code) or self.error_message
 
     @property
     def is_stalled(self) -> bool:

@@ -11,6 +11,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from studio.generations.forms import INPUT_USES
+from studio.generations.gateway_text import plain_text
 from studio.generations.kinds import KINDS
 from studio.generations.models import Asset, Generation, Kind
 from studio.upstream.media import parse_progress_line
@@ -46,14 +47,22 @@ def is_sync_kind(generation: Generation) -> bool:
 
 @register.filter
 def progress_lines(text: str) -> list[str]:
-    """The progress lines of a chat-format media answer (`> 进度 41%`, `> 排队中.`), in order."""
+    """The progress lines of a chat-format media answer (`> 进度 **41%**`, `> 排队中.`) as plain text."""
     lines = []
     for line in (text or "").splitlines():
         update = parse_progress_line(line)
         # Quoted links (the reseller's task pages) are not progress a person reads.
         if update is not None and update.line and not update.line.startswith(("[", "!", "<")):
-            lines.append(update.line)
+            readable = plain_text(update.line)
+            if readable:
+                lines.append(readable)
     return lines
+
+
+@register.filter
+def gateway_text(text: str) -> str:
+    """Text the gateway wrote (often Chinese Markdown) as plain words; the template still escapes it."""
+    return plain_text(text)
 
 
 def _number(value: object) -> str:
