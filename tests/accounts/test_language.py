@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
-from studio.accounts.models import User
+from studio.accounts import services
+from studio.accounts.models import Role, Team, User
 from studio.projects.models import Project
+from tests import factories
 from tests.projects.test_sharing import share
 
 COOKIE = settings.LANGUAGE_COOKIE_NAME
@@ -139,3 +142,48 @@ def test_share_page_follows_the_viewers_accept_language(project: Project, user: 
 
     assert page_language(client.get(url, **CHINESE_BROWSER)) == "zh-hans"
     assert page_language(client.get(url, **ENGLISH_BROWSER)) == "en"
+
+
+# allauth's own words and the e-mails -------------------------------------------------------------------
+
+
+def test_allauth_speaks_its_own_zh_hans_catalogue(user: User, client: Client) -> None:
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "not the password"}, **CHINESE_BROWSER
+    )
+
+    assert "您提供的电子邮件地址和/或密码不正确。" in response.text
+
+
+def test_password_reset_mail_is_written_in_the_recipients_language(
+    user: User, client: Client, mailoutbox
+) -> None:  # type: ignore[no-untyped-def]
+    user.language = "zh-hans"
+    user.save()
+
+    client.post(reverse("account_reset_password"), {"email": user.email}, **ENGLISH_BROWSER)
+
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.extra_headers["Content-Language"] == "zh-hans"
+    assert "密码重置" in message.subject
+
+
+def test_invitation_mail_follows_an_existing_recipients_language(
+    user: User, team: Team, django_capture_on_commit_callbacks, mailoutbox
+) -> None:  # type: ignore[no-untyped-def]
+    factories.make_user("bob@example.com", language="zh-hans")
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.create_invitation(team=team, invited_by=user, role=Role.MEMBER, email="BOB@example.com")
+
+    assert mailoutbox[0].extra_headers["Content-Language"] == "zh-hans"
+
+
+def test_invitation_mail_to_a_newcomer_is_written_in_the_senders_language(
+    user: User, team: Team, django_capture_on_commit_callbacks, mailoutbox
+) -> None:  # type: ignore[no-untyped-def]
+    with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
+        services.create_invitation(team=team, invited_by=user, role=Role.MEMBER, email="new@example.com")
+
+    assert mailoutbox[0].extra_headers["Content-Language"] == "zh-hans"
