@@ -12,7 +12,7 @@ from django.core.cache import cache
 
 from studio.accounts.models import Team
 from studio.generations.gateway_text import STUDIO_STATE_CODES, UNKNOWN_GATEWAY_ERROR, explanation
-from studio.generations.models import Generation, GenerationEvent
+from studio.generations.models import REQUEST_ID_PREFIX, Generation, GenerationEvent
 from studio.upstream import GatewayClient, UpstreamError, get_client
 
 
@@ -44,7 +44,7 @@ def record_response(
     """Keeps a gateway response in the generation's record."""
     generation.log(
         GenerationEvent.Kind.RESPONSE,
-        message=f"request id {request_id}" if request_id else "",
+        message=f"{REQUEST_ID_PREFIX}{request_id}" if request_id else "",
         payload=dict(raw) if raw is not None else None,
     )
 

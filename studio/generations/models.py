@@ -344,6 +344,10 @@ class Favourite(models.Model):
         return f"{self.user_id} ★ {self.generation_id}"
 
 
+# How a gateway response's event names the gateway's request id (written by gateway.record_response).
+REQUEST_ID_PREFIX = "request id "
+
+
 class GenerationEvent(models.Model):
     """The generation's record: every status change, request sent and gateway response, in order."""
 
@@ -368,6 +372,18 @@ class GenerationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status_to} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def status_to_label(self) -> str:
+        """The status it moved to, as a person reads it in their language ("queued" is a code)."""
+        return str(Status(self.status_to).label) if self.status_to in Status.values else self.status_to
+
+    @property
+    def readable_message(self) -> str:
+        """The message in the reader's language where the studio wrote it; gateway words stay as they are."""
+        if self.message.startswith(REQUEST_ID_PREFIX):
+            return str(_("request id %(id)s")) % {"id": self.message.removeprefix(REQUEST_ID_PREFIX)}
+        return self.message
 
 
 def asset_upload_to(asset: Asset, filename: str) -> str:

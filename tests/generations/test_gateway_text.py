@@ -13,7 +13,7 @@ from django.utils import translation
 from studio.accounts.models import User
 from studio.generations import gateway
 from studio.generations.gateway_text import EXPLANATIONS, explanation, plain_text
-from studio.generations.models import Generation, Kind, Status
+from studio.generations.models import REQUEST_ID_PREFIX, Generation, GenerationEvent, Kind, Status
 from studio.generations.templatetags.generation_results import progress_lines
 from studio.projects.models import Project
 from studio.upstream import errors
@@ -157,3 +157,17 @@ def test_detail_page_keeps_the_gateways_original_text(project: Project, user: Us
 
     assert html.escape(GATEWAY_WORDS) in page
     assert html.escape(str(EXPLANATIONS["banned_prompt"])) in page
+
+
+def test_events_read_in_the_readers_language(project: Project, user: User) -> None:
+    generation = make_generation(project, user)
+    step = GenerationEvent(generation=generation, kind=GenerationEvent.Kind.STATUS, status_to=Status.QUEUED)
+    response = GenerationEvent(
+        generation=generation, kind=GenerationEvent.Kind.RESPONSE, message=f"{REQUEST_ID_PREFIX}abc123"
+    )
+    said = GenerationEvent(generation=generation, kind=GenerationEvent.Kind.NOTE, message="排队中")
+
+    with translation.override("en"):
+        assert step.status_to_label == "Queued"
+        assert response.readable_message == "request id abc123"
+    assert said.readable_message == "排队中"
