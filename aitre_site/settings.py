@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "studio.accounts.middleware.UserTimezoneMiddleware",
+    # After LocaleMiddleware (the visitor's language) and authentication (the user's own choice).
+    "studio.accounts.middleware.UserLanguageMiddleware",
     # Axes must come last so that it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -223,6 +226,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates, times and numbers are formatted for the active language; aitre_site/formats overrides the few
+# of Django's formats that read badly in the studio's sentences.
+FORMAT_MODULE_PATH = ["aitre_site.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

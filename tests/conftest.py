@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -10,6 +12,31 @@ from django.test import Client
 from studio.accounts.models import Membership, Role, Team, User
 from studio.projects.models import Project
 from tests import factories
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Tests read the compiled catalogues (*.mo, not committed): compile them when the .po is newer.
+
+    Only the main process compiles; test workers (pytest-xdist) start after it has.
+    """
+    if hasattr(session.config, "workerinput"):
+        return
+    from django.conf import settings
+    from django.core.management import call_command
+
+    base = Path(settings.BASE_DIR)
+    stale = [
+        po
+        for po in (base / "locale").glob("*/LC_MESSAGES/*.po")
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        here = Path.cwd()
+        os.chdir(base)
+        try:
+            call_command("compilemessages", ignore_patterns=[".venv/*", "var/*"], verbosity=0)
+        finally:
+            os.chdir(here)
 
 
 @pytest.fixture

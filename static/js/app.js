@@ -30,12 +30,19 @@ document.addEventListener("keydown", (event) => {
 });
 
 // Elapsed time on in-flight task cards ticks every second without asking the server.
+// The patterns are the server's own translated ones (the `duration` filter's), e.g. "%(m)d min %(s)02d s".
+function fillDuration(pattern, values) {
+  return pattern.replace(/%\((\w)\)(02)?d/g, (_match, name, pad) =>
+    pad ? String(values[name]).padStart(2, "0") : String(values[name]));
+}
 function formatElapsed(ms) {
   const seconds = Math.max(0, Math.floor(ms / 1000));
-  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 60) return fillDuration(t("durationSeconds", "%(s)d s"), { s: seconds });
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, "0")} s`;
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+  if (minutes < 60) {
+    return fillDuration(t("durationMinutes", "%(m)d min %(s)02d s"), { m: minutes, s: seconds % 60 });
+  }
+  return fillDuration(t("durationHours", "%(h)d h %(m)02d min"), { h: Math.floor(minutes / 60), m: minutes % 60 });
 }
 setInterval(() => {
   const now = Date.now();

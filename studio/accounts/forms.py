@@ -17,7 +17,7 @@ from studio.accounts.models import Role, Team, User
 class ProfileForm(forms.ModelForm[User]):
     class Meta:
         model = User
-        fields = ("display_name", "time_zone")
+        fields = ("display_name", "time_zone", "language")
 
 
 class TeamForm(forms.ModelForm[Team]):

@@ -1,10 +1,12 @@
-"""Shows every date and time in the signed-in user's own time zone (they are stored in UTC)."""
+"""Shows every date and time in the signed-in user's own time zone (they are stored in UTC), and the
+studio in the user's own language."""
 
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 
 class UserTimezoneMiddleware:
@@ -22,3 +24,52 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Shows the studio in the signed-in user's chosen language, on every device they sign in from.
+
+    LocaleMiddleware has already picked the visitor's language (the language cookie, then the browser's
+    Accept-Language); a user who chose a language on the profile page or in the header overrides it. The
+    cookie is brought in line so that the log-in page after signing out stays in that language too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = user_language(request)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        # Read again: the view may just have changed it (the language switch), or signed the user in.
+        language = user_language(request)
+        if (
+            language
+            and settings.LANGUAGE_COOKIE_NAME not in response.cookies
+            and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language
+        ):
+            set_language_cookie(response, language)
+        return response
+
+
+def user_language(request: HttpRequest) -> str:
+    """The signed-in user's chosen language, or "" to follow the browser."""
+    user = getattr(request, "user", None)
+    language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+    return language if language and translation.check_for_language(language) else ""
+
+
+def set_language_cookie(response: HttpResponse, language: str) -> None:
+    """Sets Django's language cookie with the settings its own set_language view uses."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )

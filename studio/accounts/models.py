@@ -69,6 +69,13 @@ class User(AbstractUser):
         default="UTC",
         help_text=_("Dates and times are shown in this zone."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The studio's language. Left empty, your browser's language is used."),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from studio.accounts.models import (
@@ -49,6 +50,13 @@ def create_personal_team(*, user: User) -> Team:
         team = Team.objects.create(name=_("%(name)s's team") % {"name": user.name}, is_personal=True)
         Membership.objects.create(team=team, user=user, role=Role.OWNER)
     return team
+
+
+def set_user_language(*, user: User, language: str) -> User:
+    """Stores the language the studio is shown in for this user ("" follows the browser)."""
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
 
 
 def create_team(*, name: str, owner: User) -> Team:
@@ -106,15 +114,32 @@ def create_invitation(*, team: Team, invited_by: User, role: str, email: str) ->
         )
     if email:
         context = {"team": team, "inviter": invited_by, "url": invitation_url(token)}
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=_("You are invited to join %(team)s on AITRE Studio") % {"team": team.name},
-                message=render_to_string("accounts/email/invitation.txt", context),
-                from_email=None,
-                recipient_list=[email],
-            )
-        )
+        language = mail_language(email)
+        transaction.on_commit(lambda: _send_invitation(email=email, context=context, language=language))
     return invitation, token
+
+
+def mail_language(email: str) -> str:
+    """The language to write to this address in: its owner's choice if they have an account and made
+    one, otherwise the language the sender is using now."""
+    chosen = (
+        User.objects.filter(email__iexact=email)
+        .exclude(language="")
+        .values_list("language", flat=True)
+        .first()
+    )
+    return chosen or translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _send_invitation(*, email: str, context: dict[str, Any], language: str) -> None:
+    with translation.override(language):
+        message = EmailMessage(
+            subject=_("You are invited to join %(team)s on AITRE Studio") % {"team": context["team"].name},
+            body=render_to_string("accounts/email/invitation.txt", context),
+            to=[email],
+            headers={"Content-Language": language},
+        )
+    message.send()
 
 
 def find_invitation(token: str) -> Invitation | None:

@@ -4,6 +4,8 @@ from studio.accounts import views
 
 urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
+    # Where Django's i18n URLs put set_language, under its name, so that `{% url 'set_language' %}` works.
+    path("i18n/setlang/", views.language_switch, name="set_language"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/new/", views.team_create, name="team_create"),
     path("teams/<int:team_id>/switch/", views.team_switch, name="team_switch"),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from studio.accounts import services
 from studio.accounts.access import (
@@ -19,7 +22,7 @@ from studio.accounts.access import (
 )
 from studio.accounts.forms import GatewayForm, InvitationForm, ProfileForm, RoleForm, TeamForm
 from studio.accounts.http import AuthenticatedHttpRequest
-from studio.accounts.models import Invitation, Membership
+from studio.accounts.models import Invitation, Membership, User
 from studio.accounts.services import TeamRuleError
 
 
@@ -28,10 +31,26 @@ from studio.accounts.services import TeamRuleError
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        user = form.save()
+        if user.language:
+            # Say it in the language just chosen; UserLanguageMiddleware sets the cookie on the way out.
+            translation.activate(user.language)
         messages.success(request, _("Your profile was saved."))
-        return redirect("profile")
+        response = redirect("profile")
+        if not user.language:
+            # "Follow the browser": forget any earlier choice so that Accept-Language decides again.
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+        return response
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (language cookie, then back to `next`), remembered for a signed-in user."""
+    language = request.POST.get("language", "")
+    if isinstance(request.user, User) and language in dict(settings.LANGUAGES):
+        services.set_user_language(user=request.user, language=language)
+    return set_language(request)
 
 
 @login_required

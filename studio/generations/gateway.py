@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.cache import cache
-from django.utils.translation import gettext as _
 
 from studio.accounts.models import Team
-from studio.generations.models import Generation, GenerationEvent
+from studio.generations.gateway_text import STUDIO_STATE_CODES, UNKNOWN_GATEWAY_ERROR, explanation
+from studio.generations.models import REQUEST_ID_PREFIX, Generation, GenerationEvent
 from studio.upstream import GatewayClient, UpstreamError, get_client
 
 
@@ -44,28 +44,12 @@ def record_response(
     """Keeps a gateway response in the generation's record."""
     generation.log(
         GenerationEvent.Kind.RESPONSE,
-        message=f"request id {request_id}" if request_id else "",
+        message=f"{REQUEST_ID_PREFIX}{request_id}" if request_id else "",
         payload=dict(raw) if raw is not None else None,
     )
 
 
 def explain(exc: UpstreamError) -> str:
     """A sentence a user can act on; the gateway's own words are shown beside it."""
-    messages = {
-        "authentication_failed": _(
-            "The gateway rejected the team's API key. Check it in the gateway settings."
-        ),
-        "permission_denied": _("The gateway refused this key (account banned or address not allowed)."),
-        "quota_exhausted": _("The gateway account has no quota left. Top it up, then retry."),
-        "model_not_available": _("This model is not available for the team's gateway key. Pick another."),
-        "rate_limited": _("The gateway is busy. Retry in a moment."),
-        "gateway_unavailable": _("The gateway or its provider is unavailable right now. Retry later."),
-        "bad_request": _("The gateway rejected the request."),
-        "banned_prompt": _("The prompt contains a word the provider does not allow. Rephrase it and retry."),
-        "queue_full": _("The provider's queue is full. Retry in a few minutes."),
-        "generation_failed": _("The provider could not generate this."),
-        "malformed_response": _("The gateway sent an answer the studio cannot read."),
-        "not_sent": _("Could not reach the gateway; nothing was submitted. Retry."),
-        "task_not_found": _("The gateway no longer knows this task."),
-    }
-    return messages.get(exc.code, _("The gateway could not handle the request."))
+    known = exc.code not in STUDIO_STATE_CODES and explanation(exc.code)
+    return known or str(UNKNOWN_GATEWAY_ERROR)

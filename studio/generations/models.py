@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from studio.accounts.models import Team
+from studio.generations.gateway_text import explanation
 from studio.projects.models import Project
 
 if TYPE_CHECKING:
@@ -236,6 +237,15 @@ class Generation(models.Model):
         return end - self.created_at
 
     @property
+    def error_explanation(self) -> str:
+        """Why it failed, in the reader's language when the studio knows the error; else as recorded.
+
+        The recorded message was written in whatever language the worker spoke; for a known code the
+        studio's own explanation is looked up again now. The gateway's words stay in gateway_message.
+        """
+        return explanation(self.error_code) or self.error_message
+
+    @property
     def is_stalled(self) -> bool:
         """No progress for longer than this kind usually stays silent (10 min Midjourney, 20 min video)."""
         if self.status not in {Status.SUBMITTED, Status.RUNNING}:
@@ -334,6 +344,10 @@ class Favourite(models.Model):
         return f"{self.user_id} ★ {self.generation_id}"
 
 
+# How a gateway response's event names the gateway's request id (written by gateway.record_response).
+REQUEST_ID_PREFIX = "request id "
+
+
 class GenerationEvent(models.Model):
     """The generation's record: every status change, request sent and gateway response, in order."""
 
@@ -358,6 +372,18 @@ class GenerationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status_to} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def status_to_label(self) -> str:
+        """The status it moved to, as a person reads it in their language ("queued" is a code)."""
+        return str(Status(self.status_to).label) if self.status_to in Status.values else self.status_to
+
+    @property
+    def readable_message(self) -> str:
+        """The message in the reader's language where the studio wrote it; gateway words stay as they are."""
+        if self.message.startswith(REQUEST_ID_PREFIX):
+            return str(_("request id %(id)s")) % {"id": self.message.removeprefix(REQUEST_ID_PREFIX)}
+        return self.message
 
 
 def asset_upload_to(asset: Asset, filename: str) -> str:

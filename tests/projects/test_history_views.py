@@ -756,10 +756,9 @@ def test_generation_detail_shows_results_parameters_request_responses_and_timeli
     assert '"id": "veo-task-7"' in text
     assert "veo-task-7" in text
     timeline = text[text.index('id="timeline-title"') : text.index('id="wire-title"')]
-    assert [s for s in ("submitted", "succeeded") if f"<strong>{s}</strong>" in timeline] == [
-        "submitted",
-        "succeeded",
-    ]
+    # Each step by its label in the reader's language, not its code.
+    assert [s for s in ("Submitted", "Done") if f"<strong>{s}</strong>" in timeline] == ["Submitted", "Done"]
+    assert "<strong>submitted</strong>" not in timeline
 
 
 def test_generation_detail_shows_ancestors_and_descendants(

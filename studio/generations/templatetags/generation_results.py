@@ -7,9 +7,11 @@ import json
 from typing import Any
 
 from django import template
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from studio.generations.forms import INPUT_USES
+from studio.generations.gateway_text import plain_text
 from studio.generations.kinds import KINDS
 from studio.generations.models import Asset, Generation, Kind
 from studio.upstream.media import parse_progress_line
@@ -45,14 +47,29 @@ def is_sync_kind(generation: Generation) -> bool:
 
 @register.filter
 def progress_lines(text: str) -> list[str]:
-    """The progress lines of a chat-format media answer (`> 进度 41%`, `> 排队中.`), in order."""
+    """The progress lines of a chat-format media answer (`> 进度 **41%**`, `> 排队中.`) as plain text."""
     lines = []
     for line in (text or "").splitlines():
         update = parse_progress_line(line)
         # Quoted links (the reseller's task pages) are not progress a person reads.
         if update is not None and update.line and not update.line.startswith(("[", "!", "<")):
-            lines.append(update.line)
+            readable = plain_text(update.line)
+            if readable:
+                lines.append(readable)
     return lines
+
+
+@register.filter
+def gateway_text(text: str) -> str:
+    """Text the gateway wrote (often Chinese Markdown) as plain words; the template still escapes it."""
+    return plain_text(text)
+
+
+def _number(value: object) -> str:
+    """A count as the active language writes it ("12,345" in English); anything else as it is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return formats.number_format(value, force_grouping=True)
+    return str(value)
 
 
 @register.filter
@@ -61,18 +78,18 @@ def usage_summary(usage: dict[str, Any] | None) -> str:
     if not usage:
         return ""
     if usage.get("type") == "duration" and "seconds" in usage:
-        return _("%(seconds)s s of audio") % {"seconds": usage["seconds"]}
+        return _("%(seconds)s s of audio") % {"seconds": _number(usage["seconds"])}
     prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
     completion = usage.get("completion_tokens", usage.get("output_tokens"))
     total = usage.get("total_tokens")
     if prompt is not None and completion is not None:
         return _("%(prompt)s tokens in, %(completion)s out (%(total)s in all)") % {
-            "prompt": prompt,
-            "completion": completion,
-            "total": total if total is not None else prompt + completion,
+            "prompt": _number(prompt),
+            "completion": _number(completion),
+            "total": _number(total if total is not None else prompt + completion),
         }
     if total is not None:
-        return _("%(total)s tokens") % {"total": total}
+        return _("%(total)s tokens") % {"total": _number(total)}
     return ", ".join(
         f"{key}: {value}" for key, value in usage.items() if isinstance(value, int | float | str)
     )

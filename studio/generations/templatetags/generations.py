@@ -3,9 +3,17 @@
 from datetime import timedelta
 
 from django import template
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
+
+
+# Shared with the page's elapsed-time ticker (static/js/app.js), which fills in the same placeholders.
+DURATION_PATTERNS = {
+    "seconds": gettext_lazy("%(s)d s"),
+    "minutes": gettext_lazy("%(m)d min %(s)02d s"),
+    "hours": gettext_lazy("%(h)d h %(m)02d min"),
+}
 
 
 @register.filter
@@ -15,12 +23,18 @@ def duration(value: timedelta | float | None) -> str:
         return ""
     seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
     if seconds < 60:
-        return _("%(s)d s") % {"s": seconds}
+        return str(DURATION_PATTERNS["seconds"]) % {"s": seconds}
     minutes, seconds = divmod(seconds, 60)
     if minutes < 60:
-        return _("%(m)d min %(s)02d s") % {"m": minutes, "s": seconds}
+        return str(DURATION_PATTERNS["minutes"]) % {"m": minutes, "s": seconds}
     hours, minutes = divmod(minutes, 60)
-    return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    return str(DURATION_PATTERNS["hours"]) % {"h": hours, "m": minutes}
+
+
+@register.simple_tag
+def duration_pattern(unit: str) -> str:
+    """The `duration` filter's pattern for "seconds", "minutes" or "hours", in the active language."""
+    return str(DURATION_PATTERNS[unit])
 
 
 @register.filter
