@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -173,15 +174,30 @@ def leave_team(*, membership: Membership) -> None:
         membership.delete()
 
 
-def update_gateway(*, team: Team, base_url: str, api_key: str | None) -> Team:
-    """Saves the team's gateway address, and its key when a new one is given (None keeps the old key)."""
+def update_gateway(
+    *,
+    team: Team,
+    base_url: str,
+    api_key: str | None,
+    slot_settings: Mapping[str, int] | None = None,
+) -> Team:
+    """Saves the team's gateway address, its key when a new one is given (None keeps the old key), and
+    the slot limits given (`midjourney_slots`, `video_slots`, `sora_slots`, `slot_wait_hours`)."""
     team.gateway_base_url = base_url.rstrip("/")
     fields = ["gateway_base_url"]
     if api_key is not None:
         team.set_gateway_api_key(api_key)
         fields += ["gateway_api_key", "gateway_key_last4"]
+    for name, value in (slot_settings or {}).items():
+        if name not in SLOT_SETTINGS:
+            raise ValueError(f"Unknown slot setting {name!r}.")
+        setattr(team, name, value)
+        fields.append(name)
     team.save(update_fields=fields)
     return team
+
+
+SLOT_SETTINGS = frozenset({"midjourney_slots", "video_slots", "sora_slots", "slot_wait_hours"})
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,8 @@ def submit_generation(generation_id: int, slot_token: str | None = None) -> Stat
         return None
     token = adopt_claim(generation, slot_token) if slot_token else claim_submit(generation)
     if token is None:
-        return None  # Someone else submitted it, or it was canceled meanwhile.
+        # It waits for a free slot, or someone else submitted it, or it was canceled meanwhile.
+        return Status.WAITING if generation.status == Status.WAITING else None
 
     submitter = SUBMITTERS[generation.kind]
     client = gateway.client_for(generation.team)
