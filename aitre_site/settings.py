@@ -297,6 +297,11 @@ POLLER_TICK: float = env.float("POLLER_TICK", default=1.0)
 GENERATION_SUBMIT_LEASE: float = env.float("GENERATION_SUBMIT_LEASE", default=300.0)
 GENERATION_INGEST_LEASE: float = env.float("GENERATION_INGEST_LEASE", default=600.0)
 GENERATION_REQUEUE_AFTER: float = env.float("GENERATION_REQUEUE_AFTER", default=60.0)
+# When the gateway answers that it is full, the job waits for a free slot: first this many seconds (doubled
+# at each refusal, at most 5 minutes, or the gateway's Retry-After), and the team's limit for that family is
+# lowered to what the gateway accepted, then raised by one every GENERATION_SLOT_RECOVERY seconds.
+GENERATION_SLOT_BACKOFF: float = env.float("GENERATION_SLOT_BACKOFF", default=15.0)
+GENERATION_SLOT_RECOVERY: float = env.float("GENERATION_SLOT_RECOVERY", default=300.0)
 # Results are copied into storage with these caps (bytes) and total deadlines (seconds).
 DOWNLOAD_MAX_IMAGE_BYTES: int = env.int("DOWNLOAD_MAX_IMAGE_BYTES", default=50_000_000)
 DOWNLOAD_MAX_VIDEO_BYTES: int = env.int("DOWNLOAD_MAX_VIDEO_BYTES", default=500_000_000)

@@ -817,6 +817,10 @@ def main() -> int:
             )
             django_setup(env)
             user, team = create_owner()
+            # Every job at the gateway at once, as before the team's slot limits (bench/burst.py
+            # measures the limits): this bench measures polling and ingest at scale.
+            team.midjourney_slots = team.video_slots = team.sora_slots = max(args.tasks, 1)
+            team.save(update_fields=["midjourney_slots", "video_slots", "sora_slots"])
             from studio.projects.models import Project
 
             project = Project.objects.create(team=team, name="Engine bench")

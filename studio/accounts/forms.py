@@ -73,6 +73,30 @@ class GatewayForm(forms.Form):
         help_text=_("Leave empty to keep the current key. It is stored encrypted and never shown."),
     )
     clear_api_key = forms.BooleanField(label=_("Remove the stored key"), required=False)
+    # How many jobs of each family the studio keeps at the gateway at once; the rest wait their turn.
+    midjourney_slots = forms.IntegerField(
+        label=_("Midjourney jobs at once"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_("3 fits Midjourney's Basic and Standard plans; 12 fits Pro and Mega."),
+    )
+    video_slots = forms.IntegerField(
+        label=_("Veo3 and other video jobs at once"), required=False, min_value=1, max_value=100
+    )
+    sora_slots = forms.IntegerField(label=_("Sora2 jobs at once"), required=False, min_value=1, max_value=100)
+    slot_wait_hours = forms.IntegerField(
+        label=_("Hours a job may wait for a free slot"),
+        required=False,
+        min_value=1,
+        max_value=48,
+        help_text=_(
+            "Jobs past the limits, or refused because the gateway is full, wait in the studio and are sent "
+            "when a slot is free. After this long they fail."
+        ),
+    )
+
+    SLOT_FIELDS = ("midjourney_slots", "video_slots", "sora_slots", "slot_wait_hours")
 
     def clean_base_url(self) -> str:
         url: str = self.cleaned_data["base_url"].strip().rstrip("/")
@@ -98,6 +122,10 @@ class GatewayForm(forms.Form):
         if cleaned.get("api_key") and cleaned.get("clear_api_key"):
             self.add_error("clear_api_key", _("Either enter a new key or remove the stored one, not both."))
         return cleaned
+
+    def slot_settings(self) -> dict[str, int]:
+        """The limits that were filled in (an empty field keeps the team's current value)."""
+        return {name: self.cleaned_data[name] for name in self.SLOT_FIELDS if self.cleaned_data.get(name)}
 
     def new_api_key(self) -> str | None:
         """The key to store: a new one, "" to remove it, or None to keep the current key."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -138,6 +139,31 @@ class Team(models.Model):
     )
     gateway_api_key = EncryptedTextField(_("gateway API key"), blank=True)
     gateway_key_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    # How many jobs of each family the studio keeps at the gateway at once (the rest wait their turn in the
+    # studio), and how long a job may wait for a free slot before it fails. Midjourney's Basic and Standard
+    # plans run 3 fast jobs at once (Pro and Mega 12); video providers commonly allow a handful.
+    midjourney_slots = models.PositiveSmallIntegerField(
+        _("Midjourney jobs at once"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("3 fits Midjourney's Basic and Standard plans; 12 fits Pro and Mega."),
+    )
+    video_slots = models.PositiveSmallIntegerField(
+        _("Veo3 and other video jobs at once"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    sora_slots = models.PositiveSmallIntegerField(
+        _("Sora2 jobs at once"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    slot_wait_hours = models.PositiveSmallIntegerField(
+        _("hours a job may wait for a free slot"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(48)],
+        help_text=_("After this, a job the gateway kept refusing for lack of capacity fails."),
+    )
 
     objects = TeamQuerySet.as_manager()
 

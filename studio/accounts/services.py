@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -332,8 +333,16 @@ def leave_team(*, membership: Membership) -> None:
         )
 
 
-def update_gateway(*, team: Team, base_url: str, api_key: str | None, user: User | None = None) -> Team:
-    """Saves the team's gateway address, and its key when a new one is given (None keeps the old key).
+def update_gateway(
+    *,
+    team: Team,
+    base_url: str,
+    api_key: str | None,
+    slot_settings: Mapping[str, int] | None = None,
+    user: User | None = None,
+) -> Team:
+    """Saves the team's gateway address, its key when a new one is given (None keeps the old key), and
+    the slot limits given (`midjourney_slots`, `video_slots`, `sora_slots`, `slot_wait_hours`).
 
     Side effects: the team's gateway fields, and a GATEWAY_CHANGED and/or API_KEY_CHANGED audit event
     when the address or key changed. The key itself is never written to the log.
@@ -344,6 +353,11 @@ def update_gateway(*, team: Team, base_url: str, api_key: str | None, user: User
     if api_key is not None:
         team.set_gateway_api_key(api_key)
         fields += ["gateway_api_key", "gateway_key_last4"]
+    for name, value in (slot_settings or {}).items():
+        if name not in SLOT_SETTINGS:
+            raise ValueError(f"Unknown slot setting {name!r}.")
+        setattr(team, name, value)
+        fields.append(name)
     with transaction.atomic():
         team.save(update_fields=fields)
         if team.gateway_base_url != before:
@@ -368,6 +382,9 @@ def update_gateway(*, team: Team, base_url: str, api_key: str | None, user: User
                 is_removed=not api_key,
             )
     return team
+
+
+SLOT_SETTINGS = frozenset({"midjourney_slots", "video_slots", "sora_slots", "slot_wait_hours"})
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,10 @@ def team_gateway(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespons
     membership = membership_or_404(request.user, team_id)
     remember_team(request, membership.team)
     team = membership.team
-    form = GatewayForm(request.POST or None, initial={"base_url": team.gateway_base_url})
+    initial = {"base_url": team.gateway_base_url} | {
+        name: getattr(team, name) for name in GatewayForm.SLOT_FIELDS
+    }
+    form = GatewayForm(request.POST or None, initial=initial)
     if request.method == "POST":
         require_manager(membership)
         if form.is_valid():
@@ -232,6 +235,7 @@ def team_gateway(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespons
                 team=team,
                 base_url=form.cleaned_data["base_url"],
                 api_key=form.new_api_key(),
+                slot_settings=form.slot_settings(),
                 user=request.user,
             )
             messages.success(request, _("The gateway settings were saved."))

@@ -73,6 +73,7 @@ EXPLANATIONS: dict[str, Promise] = {
     "content_not_ready": _("The result is not ready to download yet."),
     "banned_prompt": _("The prompt contains a word the provider does not allow. Rephrase it and retry."),
     "queue_full": _("The provider's queue is full. Retry in a few minutes."),
+    "provider_busy": _("The provider has no free account for this job right now. Retry later."),
     "generation_failed": _("The provider could not generate this."),
     "malformed_response": _("The gateway sent an answer the studio cannot read."),
     "not_sent": _("Could not reach the gateway; nothing was submitted. Retry."),

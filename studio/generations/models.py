@@ -57,6 +57,9 @@ class Kind(models.TextChoices):
 
 class Status(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    # Held in the studio until the team has a free slot for the kind's family at the gateway (see
+    # `capacity.py`); nothing of it is at the gateway, so it may be sent (again) when its turn comes.
+    WAITING = "waiting", _("Waiting for a free slot")
     SUBMITTING = "submitting", _("Submitting")
     SUBMITTED = "submitted", _("Submitted")
     RUNNING = "running", _("Running")
@@ -68,7 +71,12 @@ class Status(models.TextChoices):
     OUTCOME_UNKNOWN = "outcome_unknown", _("Outcome unknown")
 
 
-IN_FLIGHT = frozenset({Status.QUEUED, Status.SUBMITTING, Status.SUBMITTED, Status.RUNNING, Status.INGESTING})
+IN_FLIGHT = frozenset(
+    {Status.QUEUED, Status.WAITING, Status.SUBMITTING, Status.SUBMITTED, Status.RUNNING, Status.INGESTING}
+)
+# Statuses that hold one of the team's slots at the gateway: from the claim of the submit until the
+# gateway reports the job finished (or the studio stops following it).
+HOLDING_SLOT = frozenset({Status.SUBMITTING, Status.SUBMITTED, Status.RUNNING})
 # A timed-out task is still checked now and then: the gateway may yet finish (and bill) it.
 POLLED = frozenset({Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT})
 TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.OUTCOME_UNKNOWN})
@@ -163,6 +171,10 @@ class Generation(models.Model):
     submit_attempts = models.PositiveSmallIntegerField(default=0)
     # When a submit or ingest task was last put on the queue, so that lost ones are re-queued, once.
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    # Since when it waits for a free slot (the deadline and the card's "waited" count from here), and how
+    # many times the gateway answered that it was full (the back-off doubles with each).
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    capacity_answers = models.PositiveSmallIntegerField(default=0)
 
     objects = GenerationQuerySet.as_manager()
 
@@ -186,6 +198,11 @@ class Generation(models.Model):
             models.Index(fields=("project", "kind", "-created_at", "-id"), name="generation_project_kind"),
             models.Index(
                 fields=("project", "status", "-created_at", "-id"), name="generation_project_status"
+            ),
+            models.Index(
+                fields=("team", "kind", "created_at"),
+                name="generation_waiting_line",
+                condition=Q(status="waiting"),
             ),
         ]
         verbose_name = _("generation")
@@ -255,6 +272,22 @@ class Generation(models.Model):
         since = self.last_progress_at or self.submitted_at or self.created_at
         return timezone.now() - since > KINDS[self.kind].stall_after
 
+    @property
+    def waited(self) -> timedelta:
+        """How long it has been waiting for a free slot."""
+        return timezone.now() - (self.waiting_since or self.created_at)
+
+    @cached_property
+    def slots_ahead(self) -> int:
+        """Waiting generations of its team and family that get a slot before this one (one query).
+
+        Pages set it for all their cards at once with `capacity.annotate_waiting_line`.
+        """
+        from studio.generations.capacity import annotate_waiting_line
+
+        annotate_waiting_line([self])
+        return int(self.__dict__.get("slots_ahead", 0))
+
     @cached_property
     def result_assets(self) -> list[Asset]:
         return [asset for asset in self.assets.all() if asset.role == Asset.Role.RESULT]
@@ -311,6 +344,28 @@ class Generation(models.Model):
     def log(self, kind: GenerationEvent.Kind, *, message: str = "", payload: Any = None) -> None:
         """Appends a request, response or note to the generation's record."""
         GenerationEvent.objects.create(generation=self, kind=kind, message=message, payload=payload)
+
+
+class FamilySlots(models.Model):
+    """A team's slots for one family of kinds at the gateway: the row every claim of a slot locks.
+
+    The limit itself is the team's setting; this row keeps what the gateway taught: a lower limit learned
+    when it answered that it was full (raised again one step at a time), and a pause after such an answer.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="family_slots")
+    family = models.CharField(max_length=20)
+    learned_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+    learned_at = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    # Written by every claim: the write is what takes the row's lock.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("team", "family"), name="unique_family_slots")]
+
+    def __str__(self) -> str:
+        return f"{self.family} slots of team {self.team_id}"
 
 
 class Tag(models.Model):

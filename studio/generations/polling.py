@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.accounts.models import Team
-from studio.generations import gateway
+from studio.generations import capacity, gateway
 from studio.generations.kinds import (
     GIVE_UP_AFTER,
     KINDS,
@@ -97,6 +97,8 @@ def poll_due_generations(*, now: datetime | None = None, limit: int = 500) -> Ti
     report = TickReport()
     sweep_stale_work(now)
     settle_deadlines(now)
+    # After the sweep and the deadlines, which free the slots of dead and finished work.
+    capacity.dispatch_waiting(now)
     claimed = claim_due(now, limit=limit)
     report.claimed = len(claimed)
     by_gateway: dict[tuple[str, str], list[Generation]] = defaultdict(list)
@@ -287,7 +289,11 @@ def _raw(view: TaskView) -> dict[str, object] | None:
 
 
 def settle_deadlines(now: datetime) -> int:
-    """Times out tasks silent past the deadline, and stops checking them after a day."""
+    """Times out tasks silent past the deadline, and stops checking them after a day.
+
+    Also fails the generations that waited for a free slot longer than their team allows.
+    """
+    capacity.fail_overdue_waits(now)
     timed_out = 0
     overdue = (
         Generation.objects.filter(

@@ -297,7 +297,7 @@ def store_upload(
 
 def cancel_generation(*, generation: Generation, user: User) -> bool:
     """Stops following a generation (the gateway has no cancel; a late result is no longer fetched)."""
-    allowed = [Status.QUEUED, Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT]
+    allowed = [Status.QUEUED, Status.WAITING, Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT]
     if KINDS[generation.kind].is_sync:
         # Nothing else will ever write to a sync generation but its own run, which a cancel stops.
         allowed.append(Status.SUBMITTING)

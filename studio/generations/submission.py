@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from studio.generations import gateway
+from studio.generations import capacity, gateway
 from studio.generations.kinds import SYNC_KINDS
 from studio.generations.models import Asset, Generation, GenerationEvent, Status
 from studio.generations.submitters import SUBMITTERS, Submitted
@@ -46,7 +46,13 @@ def load_inputs(generation: Generation) -> dict[str, list[Asset]]:
 
 
 def claim_submit(generation: Generation) -> uuid.UUID | None:
-    """Claims a queued generation for one submit (queued → submitting, with a lease); returns the token."""
+    """Claims a queued generation for one submit (queued → submitting, with a lease); returns the token.
+
+    A kind whose family is limited takes one of the team's slots instead, or waits for one (see
+    `capacity.claim_slot`).
+    """
+    if capacity.family_of(generation.kind) is not None:
+        return capacity.claim_slot(generation)
     token = uuid.uuid4()
     claimed = generation.transition(
         Status.SUBMITTING,
@@ -62,17 +68,37 @@ def claim_submit(generation: Generation) -> uuid.UUID | None:
     return token
 
 
-def submit_generation(generation_id: int) -> Status | None:
+def adopt_claim(generation: Generation, slot_token: str) -> uuid.UUID | None:
+    """Takes over a submit the slot dispatcher claimed with `slot_token`, if nobody did and nothing was sent.
+
+    The token changes hands with a compare-and-set, so a task delivered twice sends once.
+    """
+    token = uuid.uuid4()
+    adopted = Generation.objects.filter(
+        pk=generation.pk, status=Status.SUBMITTING, claim_token=slot_token, sent_at__isnull=True
+    ).update(
+        claim_token=token,
+        claim_expires_at=timezone.now() + timedelta(seconds=settings.GENERATION_SUBMIT_LEASE),
+    )
+    if not adopted:
+        return None
+    generation.refresh_from_db(fields=["status", "claim_token", "claim_expires_at", "submit_attempts"])
+    return token
+
+
+def submit_generation(generation_id: int, slot_token: str | None = None) -> Status | None:
     """Claims a queued generation and submits it to its team's gateway; returns the new status.
 
-    Side effects: one gateway call at most, and the generation's status, ids and event log updated.
+    With `slot_token`, the generation was given a slot by `capacity.take_slots` and is sent under that
+    claim. Side effects: one gateway call at most, and the generation's status, ids and event log updated.
     """
     generation = Generation.objects.select_related("team").filter(pk=generation_id).first()
     if generation is None:
         return None
-    token = claim_submit(generation)
+    token = adopt_claim(generation, slot_token) if slot_token else claim_submit(generation)
     if token is None:
-        return None  # Someone else submitted it, or it was canceled meanwhile.
+        # It waits for a free slot, or someone else submitted it, or it was canceled meanwhile.
+        return Status.WAITING if generation.status == Status.WAITING else None
 
     submitter = SUBMITTERS[generation.kind]
     client = gateway.client_for(generation.team)
@@ -105,6 +131,8 @@ def settle_submit_error(
     `message` replaces the usual explanation of the error on a failed card.
     """
     allowed = list(allowed_from)
+    if exc.is_capacity and capacity.family_of(generation.kind) is not None:
+        return _wait_for_capacity(generation, exc, allowed)
     if isinstance(exc, NotSentTimeout | RateLimited):
         return _requeue_or_fail(generation, exc, allowed)
     if isinstance(exc, OutcomeUnknown):
@@ -142,7 +170,8 @@ def _mark_submitted(generation: Generation, submitted: Submitted) -> Status:
 
 
 def _requeue_or_fail(generation: Generation, exc: UpstreamError, allowed: list[Status]) -> Status:
-    attempts = generation.submit_attempts
+    # Sends the gateway refused for lack of capacity are not failed tries.
+    attempts = generation.submit_attempts - generation.capacity_answers
     generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
     if attempts >= MAX_SUBMIT_ATTEMPTS:
         return _fail(generation, exc, allowed)
@@ -156,6 +185,34 @@ def _requeue_or_fail(generation: Generation, exc: UpstreamError, allowed: list[S
         claim_expires_at=None,
         sent_at=None,
         next_poll_at=timezone.now() + timedelta(seconds=delay),
+    )
+    return Status(generation.status)
+
+
+def _wait_for_capacity(generation: Generation, exc: UpstreamError, allowed: list[Status]) -> Status:
+    """The gateway is full: nothing was accepted, so the job waits for a slot again, with back-off.
+
+    Side effects: the family's limit is lowered to what the gateway accepted (`capacity.learn_from_refusal`).
+    """
+    now = timezone.now()
+    generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
+    retry_after = getattr(exc, "retry_after", None)
+    learned = capacity.learn_from_refusal(generation, retry_after=retry_after, now=now)
+    answers = generation.capacity_answers + 1
+    generation.transition(
+        Status.WAITING,
+        allowed_from=allowed,
+        message=_("The gateway is full; waiting for a free slot (at most %(slots)d at once for now).")
+        % {"slots": learned},
+        claim_token=None,
+        claim_expires_at=None,
+        # The gateway refused the request, so sending it again cannot start the job twice.
+        sent_at=None,
+        next_poll_at=now + capacity.backoff(answers, retry_after),
+        waiting_since=generation.waiting_since or now,
+        capacity_answers=answers,
+        error_code=exc.code,
+        gateway_message=exc.gateway_message or "",
     )
     return Status(generation.status)
 

@@ -6,6 +6,8 @@ claim in the database, so a task delivered twice (a killed worker's task comes b
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
 from django.utils import timezone
 from django_q.brokers import get_broker
@@ -14,8 +16,11 @@ from django_q.tasks import async_task
 from studio.generations.models import Generation
 
 
-def submit_generation(generation_id: int) -> None:
-    """Submits a queued generation to its gateway; a sync kind is run to its stored result right here."""
+def submit_generation(generation_id: int, slot_token: str | None = None) -> None:
+    """Submits a queued generation to its gateway; a sync kind is run to its stored result right here.
+
+    `slot_token` is the claim of a generation that was given a slot while it waited (see `capacity.py`).
+    """
     from studio.generations.direct import run_generation
     from studio.generations.kinds import KINDS
     from studio.generations.submission import submit_generation as submit
@@ -26,7 +31,7 @@ def submit_generation(generation_id: int) -> None:
     if KINDS[kind].is_sync:
         run_generation(generation_id)
     else:
-        submit(generation_id)
+        submit(generation_id, slot_token)
 
 
 def ingest_generation(generation_id: int) -> None:
@@ -52,6 +57,21 @@ def enqueue_submit(generation: Generation) -> None:
 def enqueue_ingest(generation: Generation) -> None:
     """Queues the ingest once the current transaction commits."""
     _enqueue("studio.generations.tasks.ingest_generation", generation)
+
+
+def enqueue_claimed_submit(generation_id: int, slot_token: uuid.UUID) -> None:
+    """Queues the submit of a generation just given a slot (after commit), with its claim."""
+
+    def send() -> None:
+        Generation.objects.filter(pk=generation_id).update(enqueued_at=timezone.now())
+        async_task(
+            "studio.generations.tasks.submit_generation",
+            generation_id,
+            str(slot_token),
+            task_name=f"submit_generation-{generation_id}",
+        )
+
+    transaction.on_commit(send)
 
 
 def requeue(kind: str, generation_id: int) -> None:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studio.accounts.access import membership_in, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import EDITOR_ROLES, Membership
-from studio.generations import catalogue, services
+from studio.generations import capacity, catalogue, services
 from studio.generations.forms import (
     FAMILY_LABELS,
     FORMS,
@@ -32,7 +32,7 @@ from studio.generations.forms import (
 )
 from studio.generations.kinds import KINDS
 from studio.generations.media import MediaError, MediaKind
-from studio.generations.models import LIVE, Asset, Character, Generation
+from studio.generations.models import LIVE, Asset, Character, Generation, Status
 from studio.generations.services import GenerationRuleError
 from studio.generations.serving import serve_file
 from studio.projects.models import Project
@@ -106,6 +106,7 @@ def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     cards = _cards(project, before=int(before) if before and before.isdigit() else None)
     has_more = len(cards) > PAGE_SIZE
     cards = cards[:PAGE_SIZE]
+    capacity.annotate_waiting_line(cards)
     picked, initial = _use_as_input(request, project, family)
     form = _form_for(family, project, initial=initial)
     context = {
@@ -161,9 +162,19 @@ def _use_as_input(
     return [asset], initial
 
 
+def _version(generation: Generation) -> int:
+    """A card's version: its last change, plus its place in the waiting line, which moves without one."""
+    version = int(generation.updated_at.timestamp() * 1000)
+    if generation.status == Status.WAITING:
+        version = version * 1000 + min(generation.slots_ahead, 999)
+    return version
+
+
 def _versions(generations: Any) -> str:
     """`id.version` pairs the page's poller sends back, so the server answers with what changed only."""
-    return ",".join(f"{g.pk}.{int(g.updated_at.timestamp() * 1000)}" for g in generations)
+    rows = list(generations)
+    capacity.annotate_waiting_line(rows)
+    return ",".join(f"{g.pk}.{_version(g)}" for g in rows)
 
 
 def _check_inputs(
@@ -331,7 +342,8 @@ def generation_poll(request: AuthenticatedHttpRequest) -> HttpResponse:
         if known
         else []
     )
-    changed = [g for g in rows if int(g.updated_at.timestamp() * 1000) != known.get(g.pk)]
+    capacity.annotate_waiting_line(rows)
+    changed = [g for g in rows if _version(g) != known.get(g.pk)]
     for generation in changed:
         generation.viewer_can_edit = generation.viewer_role in EDITOR_ROLES  # type: ignore[attr-defined]
     live = [g for g in rows if g.status in LIVE]

@@ -123,6 +123,12 @@ def midjourney_queue_size() -> int:
     return int(_float("SANDBOX_MJ_QUEUE_SIZE", 10.0))
 
 
+def video_concurrency() -> int:
+    """SANDBOX_VIDEO_CONCURRENCY: Veo3 (and, apart, Sora2) tasks that may run at once; past it a create
+    answers 429 `当前分组上游负载已饱和` as the gateway does when its provider is saturated. 0: no limit."""
+    return int(_float("SANDBOX_VIDEO_CONCURRENCY", 0.0))
+
+
 def midjourney_rewrites_codes() -> bool:
     """SANDBOX_MJ_REWRITE_CODES: answer codes 21/22 as 1, as new-api does (except for MODAL)."""
     return _bool("SANDBOX_MJ_REWRITE_CODES", default=True)

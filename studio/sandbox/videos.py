@@ -16,12 +16,13 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from PIL import Image
 
 from studio.sandbox import catalogue, config, files, lifecycle, media
 from studio.sandbox.faults import Faults
 from studio.sandbox.files import Expiry
-from studio.sandbox.gateway import GatewayError, Surface, invalid_request
+from studio.sandbox.gateway import RATE_LIMIT_MESSAGE, GatewayError, Surface, invalid_request
 from studio.sandbox.lifecycle import Observation, Profile, Stage
 from studio.sandbox.models import SandboxFile, SandboxTask, TaskKind
 
@@ -52,6 +53,16 @@ _GATEWAY_PROGRESS = {Stage.NOT_POLLED: 0, Stage.MODAL: 0, Stage.SUBMITTED: 10}
 def task_not_exist() -> GatewayError:
     """The task layer's answer for an unknown (or someone else's) task id."""
     return GatewayError(400, "task_not_exist", code="task_not_exist", envelope=Surface.TASK)
+
+
+def admit(kind: str) -> None:
+    """Refuses a new task with the gateway's 429 (no Retry-After) while the provider is at its capacity.
+
+    The capacity is `SANDBOX_VIDEO_CONCURRENCY` tasks of the kind running at once, gateway-wide (0: none).
+    """
+    limit = config.video_concurrency()
+    if limit and SandboxTask.objects.of_kinds(kind).running_at(timezone.now()).count() >= limit:
+        raise GatewayError(429, RATE_LIMIT_MESSAGE, code="rate_limit_exceeded", envelope=Surface.TASK)
 
 
 def veo_profile(model: str, *, is_upsampled: bool) -> Profile:
@@ -119,6 +130,7 @@ def _public_id(api_version: str) -> str:
 
 def create_veo_task(*, owner: str, body: Mapping[str, Any], faults: Faults, api_version: str) -> SandboxTask:
     """Validate a `/v1/video/generations` body, render the clip and store the task."""
+    admit(TaskKind.VIDEO)
     card = catalogue.require_model(body.get("model"), catalogue.Endpoint.VIDEO)
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
@@ -209,6 +221,7 @@ def create_sora_task(
     card = catalogue.require_model(model, catalogue.Endpoint.SORA)
     if card.id in CHARACTER_MODELS:
         return _create_character(owner=owner, model=card.id, body=body, faults=faults)
+    admit(TaskKind.SORA_VIDEO)
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise invalid_request("field prompt is required", param="prompt")
@@ -275,6 +288,7 @@ def remix_sora_task(
     *, owner: str, original: SandboxTask, body: Mapping[str, Any], faults: Faults
 ) -> SandboxTask:
     """A new Sora video remixing `original` with a new prompt."""
+    admit(TaskKind.SORA_VIDEO)
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise invalid_request("field prompt is required", param="prompt")

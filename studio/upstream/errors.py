@@ -12,6 +12,9 @@ class UpstreamError(Exception):
 
     code = "upstream_error"
     retryable = False
+    # The gateway (or its provider) is full for now: nothing was accepted, and the same request may be
+    # sent again later, so a long job waits for capacity instead of failing.
+    is_capacity = False
     default_message = "The gateway could not handle the request."
 
     def __init__(
@@ -66,9 +69,21 @@ class ModelNotAvailable(UpstreamError):
     default_message = "This model is not available for the team's gateway key."
 
 
+class NoAvailableChannel(ModelNotAvailable):
+    """No channel serves the model right now (`无可用渠道`, `channel_no_available_key`).
+
+    new-api answers this both when no channel was ever configured and when all of them are disabled or
+    saturated for a while; the studio only offers models the gateway lists, so it is taken as capacity.
+    """
+
+    is_capacity = True
+    default_message = "No channel of the gateway serves this model right now."
+
+
 class RateLimited(UpstreamError):
     code = "rate_limited"
     retryable = True
+    is_capacity = True
     default_message = "The gateway is busy. Try again in a moment."
 
     def __init__(
@@ -90,6 +105,14 @@ class GatewayUnavailable(UpstreamError):
     code = "gateway_unavailable"
     retryable = True
     default_message = "The gateway or its upstream provider is unavailable. Try again later."
+
+
+class ProviderBusy(GatewayUnavailable):
+    """The provider has no free account or worker for the job (Midjourney code 3 "no available account")."""
+
+    code = "provider_busy"
+    is_capacity = True
+    default_message = "The provider has no free account for this job right now."
 
 
 class BadRequest(UpstreamError):
@@ -130,6 +153,7 @@ class BannedPrompt(BadRequest):
 class QueueFull(UpstreamError):
     code = "queue_full"
     retryable = True
+    is_capacity = True
     default_message = "The provider's queue is full. Try again in a few minutes."
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.upstream.errors import GatewayUnavailable, MalformedResponse, UpstreamError
+from studio.upstream.errors import GatewayUnavailable, MalformedResponse, ProviderBusy, UpstreamError
 from studio.upstream.payloads import as_int, as_mapping, as_text
 from studio.upstream.tasks import TaskView, parse_midjourney_task
 from studio.upstream.transport import (
@@ -75,7 +75,13 @@ def _submission_error(
             request_id=request_id,
         )
     is_not_found = any(word in description.lower() for word in _NOT_FOUND_WORDS)
-    if code == 9 or (code == 3 and not is_not_found):
+    if code == 3 and not is_not_found:
+        return ProviderBusy(
+            f"{ProviderBusy.default_message} Gateway said: {description}",
+            gateway_message=description,
+            request_id=request_id,
+        )
+    if code == 9:
         return GatewayUnavailable(
             f"{GatewayUnavailable.default_message} Gateway said: {description}",
             gateway_message=description,

@@ -24,6 +24,7 @@ from studio.upstream.errors import (
     GatewayUnavailable,
     MalformedResponse,
     ModelNotAvailable,
+    NoAvailableChannel,
     NotSentTimeout,
     OutcomeUnknown,
     PermissionDenied,
@@ -53,6 +54,8 @@ _TASK_NOT_FOUND_MARKERS = (
 _QUOTA_CODES = frozenset({"insufficient_user_quota", "insufficient_quota", "quota_not_enough"})
 _QUOTA_MARKERS = ("额度已用尽", "额度不足", "余额不足", "quota_not_enough", "insufficient_quota")
 _MODEL_MARKERS = ("无权访问模型", "无可用渠道", "model_not_found", "model not found")
+# "No channel available": every channel serving the model is disabled or out of keys for now.
+_NO_CHANNEL_MARKERS = ("无可用渠道", "channel_no_available_key", "no available channel")
 _NOT_READY_MARKERS = ("not completed yet", "not finished", "未完成")
 # Status codes a front proxy uses when it gave up waiting for the gateway, which may still be
 # working on the request.
@@ -440,6 +443,8 @@ def classify_error(
         return QuotaExhausted(said(QuotaExhausted.default_message), **common)
     if status_code == 401:
         return AuthenticationFailed(said(AuthenticationFailed.default_message), **common)
+    if status_code != 403 and any(marker in lowered for marker in _NO_CHANNEL_MARKERS):
+        return NoAvailableChannel(said(NoAvailableChannel.default_message), **common)
     if any(marker in lowered for marker in _MODEL_MARKERS):
         return ModelNotAvailable(said(ModelNotAvailable.default_message), **common)
     if status_code == 403:

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 
 from studio.accounts.models import Team, User
-from studio.generations import ingest, polling, submission
+from studio.generations import capacity, ingest, polling, submission
 from studio.generations.models import Generation, Status
 from studio.projects.models import Project
 
@@ -31,6 +31,7 @@ def sandbox(live_server, settings, transactional_db) -> str:  # type: ignore[no-
     settings.SANDBOX_POLL_INTERVAL = 15.0
     settings.GENERATION_FIRST_POLL_DELAY = 0.0
     settings.GENERATION_POLL_INTERVAL = 0.1
+    settings.GENERATION_SLOT_BACKOFF = 0.1
     settings.DOWNLOAD_ALLOWED_PRIVATE_HOSTS = ["localhost", "127.0.0.1"]
     return str(settings.SANDBOX_BASE_URL)
 
@@ -57,6 +58,12 @@ def drive() -> Callable[..., Generation]:
                 raise AssertionError(f"Stuck in {generation.status} after {timeout} s")
             if generation.status == Status.QUEUED:
                 submission.submit_generation(generation.pk)
+            elif generation.status == Status.WAITING:
+                # The poller gives it a slot when one is free; the worker then sends it under that claim.
+                capacity.dispatch_waiting()
+                time.sleep(0.05)
+            elif generation.status == Status.SUBMITTING and generation.claim_token and not generation.sent_at:
+                submission.submit_generation(generation.pk, str(generation.claim_token))
             elif generation.status == Status.INGESTING:
                 Generation.objects.filter(pk=generation.pk).update(claim_expires_at=None)
                 ingest.ingest_generation(generation.pk)

@@ -212,6 +212,8 @@ def test_midjourney_vary_region_refuses_without_mask(sandbox_project, user, driv
 
 
 def test_midjourney_polls_are_batched(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    sandbox_project.team.midjourney_slots = 5  # All five at the gateway at once (the default is 3).
+    sandbox_project.team.save(update_fields=["midjourney_slots"])
     generations = [start(sandbox_project, user, Kind.MJ_IMAGINE, prompt=f"tile {i}") for i in range(5)]
     for generation in generations:
         submission.submit_generation(generation.pk)
@@ -266,21 +268,25 @@ def test_banned_word_fails_midjourney_with_gateway_message(sandbox_project, user
     assert generation.gateway_message
 
 
-def test_queue_full_fails_with_retry_offered(sandbox_project, user, team, drive) -> None:  # type: ignore[no-untyped-def]
+def test_queue_full_waits_for_a_slot_instead_of_failing(sandbox_project, user, team) -> None:  # type: ignore[no-untyped-def]
     use_key(team, "sk-sandbox-fault-queue-full")
+    generation = start(sandbox_project, user, Kind.MJ_IMAGINE)
 
-    generation = drive(start(sandbox_project, user, Kind.MJ_IMAGINE))
+    assert submission.submit_generation(generation.pk) == Status.WAITING
 
-    assert generation.status == Status.FAILED
+    generation.refresh_from_db()
+    assert generation.sent_at is None
     assert generation.error_code == "queue_full"
-    assert generation.can_retry
+    assert generation.next_poll_at > timezone.now()
+    assert generation.can_cancel
+    assert not generation.can_retry
 
 
-def test_rate_limited_submit_goes_back_to_the_queue(sandbox_project, user, team) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limited_submit_waits_for_a_slot(sandbox_project, user, team) -> None:  # type: ignore[no-untyped-def]
     use_key(team, "sk-sandbox-fault-429")
     generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
 
-    assert submission.submit_generation(generation.pk) == Status.QUEUED
+    assert submission.submit_generation(generation.pk) == Status.WAITING
 
     generation.refresh_from_db()
     assert generation.sent_at is None

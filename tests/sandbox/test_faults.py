@@ -289,3 +289,18 @@ def test_cdn_honours_status_fault_header(api, client):
 
     assert response.status_code == 503
     assert b"InternalError" in response.content
+
+
+def test_video_concurrency_answers_429_without_retry_after_past_the_limit(api, settings):
+    settings.SANDBOX_TIME_SCALE = 1.0  # The first clip keeps running while the second one is asked for.
+    settings.SANDBOX_VIDEO_CONCURRENCY = 1
+    first = api.post("/v1/video/generations", {"model": "veo3-fast", "prompt": "first"})
+
+    second = api.post("/v1/video/generations", {"model": "veo3-fast", "prompt": "second"})
+    sora = api.post("/v1/videos", {"model": "sora-2", "prompt": "other provider", "seconds": "4"})
+
+    assert first.status_code == 200
+    assert second.status_code == 429
+    assert "Retry-After" not in second.headers
+    assert second.json()["message"] == "当前分组上游负载已饱和，请稍后再试"
+    assert sora.status_code == 200  # Sora2 has its own capacity.

@@ -87,6 +87,27 @@ def test_error_is_model_not_available_when_no_channel_serves_the_model():
     assert isinstance(call_submit(gateway), ModelNotAvailable)
 
 
+def test_no_available_channel_is_a_capacity_answer_but_a_forbidden_model_is_not():
+    no_channel = FakeGateway(
+        json_response(
+            envelope("当前分组 default 下对于模型 veo3-pro 无可用渠道", code="model_not_found"), 503
+        )
+    )
+    forbidden = FakeGateway(json_response(envelope("该令牌无权访问模型 veo3-pro"), 403))
+
+    assert call_submit(no_channel).is_capacity
+    assert not call_submit(forbidden).is_capacity
+
+
+def test_rate_limit_without_retry_after_is_a_capacity_answer():
+    gateway = FakeGateway(json_response(envelope("当前分组上游负载已饱和，请稍后再试"), 429))
+
+    error = call_submit(gateway)
+
+    assert error.is_capacity
+    assert getattr(error, "retry_after", "missing") is None
+
+
 def test_error_is_permission_denied_when_ip_is_not_allowed():
     gateway = FakeGateway(json_response(envelope("您的 IP 不在令牌允许访问的列表中"), 403))
 

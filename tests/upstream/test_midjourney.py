@@ -13,6 +13,7 @@ from studio.upstream import (
     QuotaExhausted,
     TaskNotFound,
     TaskStatus,
+    UpstreamError,
 )
 from tests.upstream.fakes import FakeGateway, json_response
 from tests.upstream.test_tasks import MIDJOURNEY_TASK
@@ -109,6 +110,16 @@ def test_midjourney_code_23_is_queue_full_error():
 
     assert caught.value.retryable is True
     assert caught.value.gateway_message == "队列已满，请稍后尝试"
+
+
+def test_midjourney_code_3_without_a_missing_task_is_the_provider_busy():
+    gateway = FakeGateway(json_response({"code": 3, "description": "无可用的账号实例"}))
+
+    with pytest.raises(UpstreamError) as caught:
+        gateway.client().midjourney.imagine(prompt="a cat")
+
+    assert caught.value.code == "provider_busy"
+    assert caught.value.is_capacity
 
 
 def test_midjourney_code_24_is_banned_prompt_error():
