@@ -15,6 +15,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from aitre_site.addresses import local_url
+
 # Lets model, form and admin classes be subscripted with their types at run time, as mypy sees them.
 django_stubs_ext.monkeypatch()
 
@@ -41,8 +43,10 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Where `make run` (manage.py run_studio) serves the studio; the development addresses below follow it.
+RUN_ADDR: str = env.str("RUN_ADDR", default="127.0.0.1:8000")
 # The public address of this studio, used in invitation e-mails, share links and the sandbox's result URLs.
-SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_URL: str = env.str("SITE_URL", default=local_url(RUN_ADDR)).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

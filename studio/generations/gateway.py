@@ -66,6 +66,11 @@ def explain(exc: UpstreamError) -> str:
         "generation_failed": _("The provider could not generate this."),
         "malformed_response": _("The gateway sent an answer the studio cannot read."),
         "not_sent": _("Could not reach the gateway; nothing was submitted. Retry."),
+        "connection_refused": _(
+            "Could not connect to the gateway: the connection was refused, so nothing was submitted. "
+            "Check the gateway address in the team's settings (or that the studio's server runs at the "
+            "sandbox address), then retry."
+        ),
         "task_not_found": _("The gateway no longer knows this task."),
     }
     return messages.get(exc.code, _("The gateway could not handle the request."))

@@ -105,6 +105,9 @@ def settle_submit_error(
     `message` replaces the usual explanation of the error on a failed card.
     """
     allowed = list(allowed_from)
+    if exc.code == "connection_refused":
+        # Retrying a closed port only keeps the card at "Queued" for minutes: say so at once.
+        return _fail(generation, exc, allowed, message=message)
     if isinstance(exc, NotSentTimeout | RateLimited):
         return _requeue_or_fail(generation, exc, allowed)
     if isinstance(exc, OutcomeUnknown):

@@ -233,3 +233,20 @@ def test_failed_job_shows_its_reason_and_retry_makes_a_new_card_that_finishes(st
     assert is_same_page()
     assert csp_complaints(console) == []
     assert [text for text in console if text.startswith("page error")] == []
+
+
+def test_a_job_whose_gateway_refuses_connections_fails_with_that_reason(studio, console) -> None:  # type: ignore[no-untyped-def]
+    page, project = studio
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    Team.objects.filter(pk=project.team_id).update(gateway_base_url=f"http://127.0.0.1:{closed_port}")
+
+    generate(page, "a lighthouse in the fog")
+    card = newest_card(page, "Video: Veo3")
+
+    expect(status_of(card, "Failed")).to_be_visible(timeout=FINISHES)
+    expect(card.get_by_role("alert")).to_contain_text("the connection was refused")
+    assert csp_complaints(console) == []
