@@ -124,7 +124,11 @@ def _addresses(env: dict[str, str]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("run_addr", "site"),
-    [("127.0.0.1:8001", "http://127.0.0.1:8001"), ("0.0.0.0:8123", "http://127.0.0.1:8123"), ("9000", "http://127.0.0.1:9000")],
+    [
+        ("127.0.0.1:8001", "http://127.0.0.1:8001"),
+        ("0.0.0.0:8123", "http://127.0.0.1:8123"),
+        ("9000", "http://127.0.0.1:9000"),
+    ],
 )
 def test_sandbox_address_follows_the_address_the_server_listens_on(run_addr: str, site: str) -> None:
     assert _addresses({"RUN_ADDR": run_addr}) == [site, f"{site}/sandbox"]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studio.accounts.access import membership_in, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import EDITOR_ROLES, Membership
-from studio.generations import catalogue, services
+from studio.generations import catalogue, mj_buttons, services
 from studio.generations.forms import (
     FAMILY_LABELS,
     FORMS,
@@ -347,6 +347,7 @@ def _after_action(
     child: Generation | None = None,
     *,
     error: str = "",
+    note: str = "",
 ) -> HttpResponse:
     """What a card's action answers: the child's new card, or the card itself with any error on it.
 
@@ -356,6 +357,8 @@ def _after_action(
     if not request.htmx:
         if error:
             messages.error(request, error)
+        elif note:
+            messages.success(request, note)
         return redirect("project_detail", pk=generation.project_id)
     membership = membership_in(request.user, generation.team)
     live = _live_cards(generation.project_id)
@@ -369,7 +372,13 @@ def _after_action(
         )
     html = render_to_string(
         "generations/_card.html",
-        {"generation": shown, "can_edit": membership.can_edit, "oob": oob, "action_error": error},
+        {
+            "generation": shown,
+            "can_edit": membership.can_edit,
+            "oob": oob,
+            "action_error": error,
+            "action_note": note,
+        },
         request=request,
     ) + render_to_string(
         "generations/_poller.html",
@@ -440,6 +449,14 @@ def generation_button(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     form = ButtonForm(request.POST)
     if not form.is_valid():
         raise Http404
+    button = mj_buttons.classify(form.cleaned_data["custom_id"])
+    offered = {b["custom_id"] for b in generation.buttons}
+    if button and button.action == mj_buttons.Action.BOOKMARK and button.custom_id in offered:
+        try:
+            services.bookmark_generation(generation=generation, user=request.user)
+        except GenerationRuleError as exc:
+            return _after_action(request, generation, error=str(exc))
+        return _after_action(request, generation, note=_("Bookmarked: it is in your favourites."))
     try:
         mask = _mask_asset(request, generation, form.cleaned_data["mask"])
         child = services.press_midjourney_button(

@@ -469,3 +469,23 @@ def test_submit_fails_at_once_with_the_reason_when_nothing_listens_at_the_gatewa
     assert "connection was refused" in generation.error_message
     assert "refused" in generation.gateway_message.lower()
     assert generation.next_poll_at is None
+
+
+def test_describe_then_its_numbered_button_imagines_that_prompt_at_the_gateway(
+    sandbox_project, user, drive
+) -> None:  # type: ignore[no-untyped-def]
+    source = services.store_upload(
+        project=sandbox_project, user=user, upload=png_upload(), allowed={MediaKind.IMAGE}
+    )
+    described = drive(start(sandbox_project, user, Kind.MJ_DESCRIBE, prompt="", inputs={"source": [source]}))
+    assert described.status == Status.SUCCEEDED, described.error_message
+    numbered = next(b["custom_id"] for b in described.buttons if b["custom_id"].endswith("::3"))
+
+    imagined = drive(services.press_midjourney_button(generation=described, user=user, custom_id=numbered))
+
+    assert imagined.status == Status.SUCCEEDED, imagined.error_message
+    assert imagined.kind == Kind.MJ_IMAGINE
+    third = described.result_text.split("3️⃣", 1)[1].split("\n", 1)[0].strip()
+    assert imagined.prompt == third
+    assert imagined.request_payload["path"] == "/mj/submit/imagine"
+    assert imagined.assets.get().kind == Asset.MediaKind.IMAGE

@@ -1046,3 +1046,138 @@ def test_rejected_key_card_shows_the_gateways_own_words(
     assert "The gateway rejected the team's API key." in html.unescape(page.text)
     assert "无效的令牌" in page.text
     assert reverse("generation_retry", args=[generation.pk]) in page.text
+
+
+# Midjourney buttons: every button is performed or not offered, never shown by its raw id ---------------
+
+DESCRIBE_BUTTONS = [
+    *({"custom_id": f"MJ::Job::PicReader::{n}", "label": str(n), "emoji": ""} for n in range(1, 5)),
+    {"custom_id": "MJ::Picread::Retry", "label": "", "emoji": "🔄"},
+]
+DESCRIBED = (
+    "1️⃣ a quiet harbour, soft light --ar 3:2\n\n2️⃣ a neon street --ar 3:2\n\n3️⃣ a paper garden\n\n4️⃣ a field"
+)
+UPSCALE_BUTTONS = [
+    {"custom_id": f"MJ::JOB::reroll::0::{JOB}::SOLO", "label": "", "emoji": "🔄"},
+    {"custom_id": f"MJ::JOB::pan_left::1::{JOB}::SOLO", "label": "", "emoji": "⬅️"},
+    {"custom_id": f"MJ::CustomZoom::{JOB}", "label": "Custom Zoom", "emoji": "🔍"},
+    {"custom_id": f"MJ::BOOKMARK::{JOB}", "label": "", "emoji": "❤️"},
+    {"custom_id": "MJ::Job::SomethingNew::1", "label": "", "emoji": "✨"},
+]
+
+
+def mj_button_names(text: str) -> list[str]:
+    group = text.split('aria-label="Midjourney buttons"', 1)[1].split("</div>", 1)[0]
+    return [html.unescape(name).strip() for name in re.findall(r"<button[^>]*>([^<]*)</button>", group)]
+
+
+def test_card_shows_readable_labels_and_hides_unknown_midjourney_buttons(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    succeeded(project, user, Kind.MJ_ACTION, buttons=UPSCALE_BUTTONS)
+
+    response = client_for(user).get(reverse("project_detail", args=[project.pk]))
+
+    assert mj_button_names(response.text) == ["🔄 Reroll", "⬅️ Pan left", "🔍 Custom Zoom", "❤️ Bookmark"]
+    assert "SomethingNew" not in response.text
+    assert "MJ::JOB::reroll" not in mj_button_names(response.text)
+
+
+def finished_describe(project: Project, user: User) -> tuple[Generation, Asset]:
+    source = services.store_upload(project=project, user=user, upload=png_upload(), allowed={MediaKind.IMAGE})
+    described = services.start_generation(
+        project=project,
+        user=user,
+        kind=Kind.MJ_DESCRIBE,
+        model="midjourney",
+        prompt="",
+        params={},
+        inputs={"source": [source]},
+    )
+    fields = {"upstream_task_id": "task-1", "buttons": DESCRIBE_BUTTONS, "result_text": DESCRIBED}
+    return moved_to(described, Status.SUCCEEDED, **fields), source
+
+
+def test_describe_numbered_button_imagines_that_prompt(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    described, _source = finished_describe(project, user)
+
+    client_for(user).post(
+        reverse("generation_button", args=[described.pk]), {"custom_id": "MJ::Job::PicReader::2"}
+    )
+
+    child = Generation.objects.get(parent=described)
+    assert child.kind == Kind.MJ_IMAGINE
+    assert child.prompt == "a neon street --ar 3:2"
+
+
+def test_describe_retry_button_describes_the_same_image_again(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    described, source = finished_describe(project, user)
+
+    response = client_for(user).get(reverse("project_detail", args=[project.pk]))
+    assert mj_button_names(response.text) == [
+        "Imagine prompt 1",
+        "Imagine prompt 2",
+        "Imagine prompt 3",
+        "Imagine prompt 4",
+        "🔄 Describe again",
+    ]
+    client_for(user).post(
+        reverse("generation_button", args=[described.pk]), {"custom_id": "MJ::Picread::Retry"}
+    )
+
+    child = Generation.objects.get(parent=described)
+    assert child.kind == Kind.MJ_DESCRIBE
+    assert [link.asset for link in child.inputs.all()] == [source]
+
+
+def test_bookmark_button_stars_the_result_without_asking_the_gateway(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    upscaled = succeeded(project, user, Kind.MJ_ACTION, buttons=UPSCALE_BUTTONS)
+
+    response = client_for(user).post(
+        reverse("generation_button", args=[upscaled.pk]), {"custom_id": f"MJ::BOOKMARK::{JOB}"}, **HTMX
+    )
+
+    assert upscaled.favourites.filter(user=user).exists()
+    assert not Generation.objects.filter(parent=upscaled).exists()
+    assert "Bookmarked" in response.text
+
+
+def test_unknown_midjourney_button_is_refused_and_starts_nothing(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    upscaled = succeeded(project, user, Kind.MJ_ACTION, buttons=UPSCALE_BUTTONS)
+
+    response = client_for(user).post(
+        reverse("generation_button", args=[upscaled.pk]), {"custom_id": "MJ::Job::SomethingNew::1"}, **HTMX
+    )
+
+    assert "This button is not available on this result." in response.text
+    assert not Generation.objects.filter(parent=upscaled).exists()
+
+
+def test_custom_zoom_keeps_the_prompt_typed_at_the_start_of_the_chain(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    grid = succeeded(project, user, Kind.MJ_IMAGINE, prompt="a castle on a hill", buttons=MJ_BUTTONS)
+    client_for(user).post(
+        reverse("generation_button", args=[grid.pk]), {"custom_id": MJ_BUTTONS[0]["custom_id"]}
+    )
+    upscaled = Generation.objects.get(parent=grid)
+    moved_to(upscaled, Status.SUCCEEDED, upstream_task_id="task-2", buttons=UPSCALE_BUTTONS)
+
+    page = client_for(user).get(reverse("project_detail", args=[project.pk])).text
+    assert 'value="a castle on a hill --zoom 1.5"' in page
+    client_for(user).post(
+        reverse("generation_button", args=[upscaled.pk]),
+        {"custom_id": f"MJ::CustomZoom::{JOB}", "prompt": "a castle on a hill, wider --zoom 2"},
+    )
+
+    zoomed = Generation.objects.get(parent=upscaled)
+    assert zoomed.prompt == "a castle on a hill, wider --zoom 2"
+    assert upscaled.prompt == "a castle on a hill"

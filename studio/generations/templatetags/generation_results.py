@@ -10,6 +10,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from studio.generations.forms import INPUT_USES
+from studio.generations import mj_buttons
 from studio.generations.kinds import KINDS
 from studio.generations.models import Asset, Generation, Kind
 from studio.upstream.media import parse_progress_line
@@ -97,3 +98,17 @@ def embedding_summary(text: str) -> dict[str, Any] | None:
 def input_uses(asset: Asset) -> list[tuple[str, str, str]]:
     """(label, family, mode) of each form this result can go to as input."""
     return [(str(label), family, str(mode)) for family, mode, label in INPUT_USES.get(asset.kind, [])]
+
+
+@register.filter
+def mj_offered_buttons(generation: Generation) -> list[mj_buttons.Button]:
+    """The Midjourney buttons this result offers, with readable labels (unknown ones left out)."""
+    return mj_buttons.offered(generation.buttons or [], result_text=generation.result_text)
+
+
+@register.filter
+def mj_modal_prompt(generation: Generation, button: mj_buttons.Button) -> str:
+    """What a modal button's prompt field starts with: the prompt typed so far (custom zoom adds --zoom)."""
+    if button.action == mj_buttons.Action.CUSTOM_ZOOM and "--zoom" not in generation.prompt:
+        return f"{generation.prompt} --zoom 1.5".strip()
+    return generation.prompt
