@@ -9,8 +9,8 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
-from studio.generations.forms import INPUT_USES
 from studio.generations import mj_buttons
+from studio.generations.forms import INPUT_USES
 from studio.generations.kinds import KINDS
 from studio.generations.models import Asset, Generation, Kind
 from studio.upstream.media import parse_progress_line
