@@ -295,6 +295,8 @@ POLLER_TICK: float = env.float("POLLER_TICK", default=1.0)
 GENERATION_SUBMIT_LEASE: float = env.float("GENERATION_SUBMIT_LEASE", default=300.0)
 GENERATION_INGEST_LEASE: float = env.float("GENERATION_INGEST_LEASE", default=600.0)
 GENERATION_REQUEUE_AFTER: float = env.float("GENERATION_REQUEUE_AFTER", default=60.0)
+# Seconds between scheduled refreshes of each team's model list (the Models page can refresh it any time).
+CATALOGUE_REFRESH_EVERY: float = env.float("CATALOGUE_REFRESH_EVERY", default=3600.0)
 # Results are copied into storage with these caps (bytes) and total deadlines (seconds).
 DOWNLOAD_MAX_IMAGE_BYTES: int = env.int("DOWNLOAD_MAX_IMAGE_BYTES", default=50_000_000)
 DOWNLOAD_MAX_VIDEO_BYTES: int = env.int("DOWNLOAD_MAX_VIDEO_BYTES", default=500_000_000)

@@ -489,3 +489,30 @@ class Character(models.Model):
 
     def __str__(self) -> str:
         return self.username or self.name
+
+
+class GatewayModelQuerySet(models.QuerySet["GatewayModel"]):
+    def for_team(self, team: Team) -> GatewayModelQuerySet:
+        return self.filter(team=team)
+
+
+class GatewayModel(models.Model):
+    """A model the team's gateway listed (`GET /v1/models`), kept so the list outlives a gateway outage."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="gateway_models")
+    model_id = models.CharField(_("model"), max_length=200)
+    owned_by = models.CharField(max_length=100, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    # The last refresh whose list had it; older than the team's latest refresh means no longer listed.
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    objects = GatewayModelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("model_id",)
+        constraints = [
+            models.UniqueConstraint(fields=("team", "model_id"), name="unique_gateway_model_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return self.model_id

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studio.accounts.access import membership_in, remember_team, require_editor
+from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import EDITOR_ROLES, Membership
 from studio.generations import catalogue, mj_buttons, services
@@ -31,10 +31,11 @@ from studio.generations.forms import (
 )
 from studio.generations.kinds import KINDS
 from studio.generations.media import MediaError, MediaKind
-from studio.generations.models import LIVE, Asset, Character, Generation
+from studio.generations.models import LIVE, Asset, Character, Generation, GenerationEvent
 from studio.generations.services import GenerationRuleError
 from studio.generations.serving import serve_file
 from studio.projects.models import Project
+from studio.upstream import UpstreamError
 
 PAGE_SIZE = 24
 POLL_EVERY = "3s"
@@ -235,6 +236,12 @@ def generation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                 form.add_error(None, str(exc))
     if generation is None:
         return _form_errors(request, project, membership, family, form)
+    if not catalogue.is_known_model(project.team, generation.kind, generation.model):
+        generation.log(
+            GenerationEvent.Kind.NOTE,
+            message=_("The model %(model)s is not in the gateway's list for this kind; it was sent as typed.")
+            % {"model": generation.model},
+        )
     if not request.htmx:
         messages.success(request, _("Queued. The card below follows it live."))
         return redirect("project_detail", pk=project.pk)
@@ -531,3 +538,51 @@ def asset_file(request: AuthenticatedHttpRequest, pk: int, variant: str) -> Http
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_GET
+def team_models(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+    """The team's Models page: every model its gateway listed, by capability, with the team's own figures."""
+    membership = membership_or_404(request.user, team_id)
+    remember_team(request, membership.team)
+    if not catalogue.stored_model_ids(membership.team):
+        # Never refreshed yet: the first visit asks the gateway (a failure is shown on the page).
+        catalogue.gateway_model_ids(membership.team)
+    context = {
+        "team": membership.team,
+        "membership": membership,
+        "page": catalogue.catalogue_page(membership.team),
+    }
+    template = "generations/team_models.html"
+    if request.htmx:
+        template += "#model-catalogue"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def team_models_refresh(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+    """Asks the gateway for its model list now; a gateway that cannot be asked leaves the last list."""
+    membership = membership_or_404(request.user, team_id)
+    require_editor(membership)
+    try:
+        catalogue.refresh_catalogue(team=membership.team)
+    except UpstreamError as exc:
+        ok = False
+        note = _("The gateway could not be asked for its models (%(reason)s); the last list stays.") % {
+            "reason": exc
+        }
+    else:
+        ok, note = True, _("The model list was refreshed.")
+    if not request.htmx:
+        (messages.success if ok else messages.error)(request, note)
+        return redirect("team_models", team_id=team_id)
+    context = {
+        "team": membership.team,
+        "membership": membership,
+        "page": catalogue.catalogue_page(membership.team),
+        "refresh_note": note,
+        "refresh_ok": ok,
+    }
+    return render(request, "generations/team_models.html#model-catalogue", context)
