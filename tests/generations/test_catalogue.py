@@ -1,4 +1,4 @@
-"""The team's model catalogue: the gateway's list kept per team, the Models page, and the forms' suggestions."""
+"""The team's model catalogue: the list kept per team, the Models page, and the forms' suggestions."""
 
 from __future__ import annotations
 
