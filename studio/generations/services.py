@@ -101,10 +101,10 @@ def start_generation(
 
 
 def _parent_of(project: Project, assets: Sequence[Asset]) -> Generation | None:
-    """The generation an earlier result used as input came from, when it is in the same project."""
+    """The generation an earlier result used as input came from, in any project of the team."""
     for asset in assets:
-        if asset.generation_id and asset.project_id == project.pk:
-            return Generation.objects.filter(pk=asset.generation_id).first()
+        if asset.generation_id and asset.team_id == project.team_id:
+            return Generation.objects.filter(pk=asset.generation_id, team_id=project.team_id).first()
     return None
 
 

@@ -1181,3 +1181,30 @@ def test_custom_zoom_keeps_the_prompt_typed_at_the_start_of_the_chain(
     zoomed = Generation.objects.get(parent=upscaled)
     assert zoomed.prompt == "a castle on a hill, wider --zoom 2"
     assert upscaled.prompt == "a castle on a hill"
+
+
+def test_from_link_leads_to_the_parent_in_another_project(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    image = succeeded(project, user, Kind.CHAT_IMAGE)
+    result = services.store_upload(project=project, user=user, upload=png_upload(), allowed={MediaKind.IMAGE})
+    Asset.objects.filter(pk=result.pk).update(generation=image, role=Asset.Role.RESULT)
+    elsewhere = factories.make_project(project.team, "Elsewhere")
+    data = {
+        "family": "image",
+        "image-mode": Kind.CHAT_IMAGE,
+        "image-model": "gemini-2.5-flash-image",
+        "image-prompt": "the same, at night",
+        "image-images_assets": str(result.pk),
+        "image-count": "1",
+    }
+
+    response = client_for(user).post(reverse("generation_create", args=[elsewhere.pk]), data)
+
+    assert response.status_code == 302, re.findall(r'class="errorlist[^>]*>(.*?)</ul>', response.text)
+    child = Generation.objects.get(project=elsewhere)
+    assert child.parent == image
+    page = client_for(user).get(reverse("project_detail", args=[elsewhere.pk])).text
+    target = f"/projects/{project.pk}/#generation-{image.pk}"
+    assert f'<a href="{target}">from #{image.pk}</a>' in page
+    assert client_for(user).get(target.split("#")[0]).status_code == 200

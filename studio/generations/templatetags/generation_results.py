@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from studio.generations import mj_buttons
@@ -112,3 +113,13 @@ def mj_modal_prompt(generation: Generation, button: mj_buttons.Button) -> str:
     if button.action == mj_buttons.Action.CUSTOM_ZOOM and "--zoom" not in generation.prompt:
         return f"{generation.prompt} --zoom 1.5".strip()
     return generation.prompt
+
+
+@register.filter
+def parent_link(generation: Generation) -> str:
+    """Where "from #N" leads: the parent's card on this page, or on its own project's page."""
+    anchor = f"#generation-{generation.parent_id}"
+    parent = generation.parent
+    if parent is None or parent.project_id == generation.project_id:
+        return anchor
+    return reverse("project_detail", args=[parent.project_id]) + anchor
