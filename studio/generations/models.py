@@ -449,6 +449,16 @@ class Asset(models.Model):
         return self.kind == self.MediaKind.AUDIO
 
     @property
+    def is_sora_video(self) -> bool:
+        """A video Sora made (the only kind with a watermark the gateway can remove)."""
+        if not self.is_video or self.generation_id is None or self.generation is None:
+            return False
+        made_by = self.generation
+        if made_by.kind in {Kind.SORA2_VIDEO, Kind.SORA2_REMIX}:
+            return True
+        return made_by.kind == Kind.CHAT_VIDEO and made_by.model.lower().startswith("sora")
+
+    @property
     def download_name(self) -> str:
         name = self.file.name or ""
         extension = name.rsplit(".", 1)[-1] if "." in name else "bin"

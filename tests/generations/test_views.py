@@ -1208,3 +1208,68 @@ def test_from_link_leads_to_the_parent_in_another_project(
     target = f"/projects/{project.pk}/#generation-{image.pk}"
     assert f'<a href="{target}">from #{image.pk}</a>' in page
     assert client_for(user).get(target.split("#")[0]).status_code == 200
+
+
+def video_result(generation: Generation) -> Asset:
+    """A (tiny, fake) stored video result of the generation, with a link the gateway could fetch."""
+    return Asset.objects.create(
+        team=generation.team,
+        project=generation.project,
+        generation=generation,
+        role=Asset.Role.RESULT,
+        kind=Asset.MediaKind.VIDEO,
+        file="teams/x/video.mp4",
+        mime_type="video/mp4",
+        size=1000,
+        sha256="0" * 64,
+        source_url="https://cdn.example.com/video.mp4",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "model", "is_offered"),
+    [
+        (Kind.SORA2_VIDEO, "sora-2", True),
+        (Kind.CHAT_VIDEO, "sora-2-pro", True),
+        (Kind.VEO3_VIDEO, "veo3-fast", False),
+        (Kind.CHAT_VIDEO, "veo3-fast", False),
+    ],
+)
+def test_remove_watermark_is_offered_only_on_sora_videos(
+    project: Project,
+    user: User,
+    client_for: Callable[[User], Client],
+    kind: str,
+    model: str,
+    is_offered: bool,
+) -> None:
+    generation = succeeded(project, user, kind)
+    Generation.objects.filter(pk=generation.pk).update(model=model)
+    video_result(generation)
+    client = client_for(user)
+
+    card = client.get(reverse("project_detail", args=[project.pk])).text
+    detail = client.get(reverse("generation_detail", args=[generation.pk])).text
+
+    assert ("Remove the watermark" in card) is is_offered
+    assert "Transcribe it" in card
+    assert ("family=video_chat" in detail) is is_offered
+
+
+def test_watermark_removal_refuses_a_video_sora_did_not_make(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    veo = video_result(succeeded(project, user, Kind.VEO3_VIDEO))
+    data = {
+        "family": "video_chat",
+        "video_chat-mode": Kind.WATERMARK_REMOVAL,
+        "video_chat-model": "sora_remover",
+    }
+
+    response = client_for(user).post(
+        reverse("generation_create", args=[project.pk]), {**data, "video_chat-video_assets": str(veo.pk)}
+    )
+
+    assert response.status_code == 400
+    assert "Only a Sora video has a watermark to remove." in response.text
+    assert not Generation.objects.filter(kind=Kind.WATERMARK_REMOVAL).exists()

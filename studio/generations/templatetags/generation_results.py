@@ -98,7 +98,11 @@ def embedding_summary(text: str) -> dict[str, Any] | None:
 @register.filter
 def input_uses(asset: Asset) -> list[tuple[str, str, str]]:
     """(label, family, mode) of each form this result can go to as input."""
-    return [(str(label), family, str(mode)) for family, mode, label in INPUT_USES.get(asset.kind, [])]
+    return [
+        (str(label), family, str(mode))
+        for family, mode, label in INPUT_USES.get(asset.kind, [])
+        if mode != Kind.WATERMARK_REMOVAL or asset.is_sora_video
+    ]
 
 
 @register.filter
