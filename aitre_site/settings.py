@@ -15,6 +15,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from aitre_site.addresses import local_url
+
 # Lets model, form and admin classes be subscripted with their types at run time, as mypy sees them.
 django_stubs_ext.monkeypatch()
 
@@ -41,8 +43,10 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Where `make run` (manage.py run_studio) serves the studio; the development addresses below follow it.
+RUN_ADDR: str = env.str("RUN_ADDR", default="127.0.0.1:8000")
 # The public address of this studio, used in invitation e-mails, share links and the sandbox's result URLs.
-SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_URL: str = env.str("SITE_URL", default=local_url(RUN_ADDR)).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -302,6 +306,9 @@ GENERATION_REQUEUE_AFTER: float = env.float("GENERATION_REQUEUE_AFTER", default=
 # lowered to what the gateway accepted, then raised by one every GENERATION_SLOT_RECOVERY seconds.
 GENERATION_SLOT_BACKOFF: float = env.float("GENERATION_SLOT_BACKOFF", default=15.0)
 GENERATION_SLOT_RECOVERY: float = env.float("GENERATION_SLOT_RECOVERY", default=300.0)
+
+# Seconds between scheduled refreshes of each team's model list (the Models page can refresh it any time).
+CATALOGUE_REFRESH_EVERY: float = env.float("CATALOGUE_REFRESH_EVERY", default=3600.0)
 # Results are copied into storage with these caps (bytes) and total deadlines (seconds).
 DOWNLOAD_MAX_IMAGE_BYTES: int = env.int("DOWNLOAD_MAX_IMAGE_BYTES", default=50_000_000)
 DOWNLOAD_MAX_VIDEO_BYTES: int = env.int("DOWNLOAD_MAX_VIDEO_BYTES", default=500_000_000)

@@ -103,3 +103,50 @@ def test_database_is_tuned_for_its_engine(db: None) -> None:
         assert connection.vendor == "postgresql"
         assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
         assert connection.settings_dict["CONN_MAX_AGE"] == 60
+
+
+def _addresses(env: dict[str, str]) -> list[str]:
+    code = "from django.conf import settings; print(settings.SITE_URL); print(settings.SANDBOX_BASE_URL)"
+    unset = {"SITE_URL", "SANDBOX_BASE_URL", "RUN_ADDR"}
+    clean = {key: value for key, value in os.environ.items() if key not in unset}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()[-2:]
+
+
+@pytest.mark.parametrize(
+    ("run_addr", "site"),
+    [
+        ("127.0.0.1:8001", "http://127.0.0.1:8001"),
+        ("0.0.0.0:8123", "http://127.0.0.1:8123"),
+        ("9000", "http://127.0.0.1:9000"),
+    ],
+)
+def test_sandbox_address_follows_the_address_the_server_listens_on(run_addr: str, site: str) -> None:
+    assert _addresses({"RUN_ADDR": run_addr}) == [site, f"{site}/sandbox"]
+
+
+def test_site_url_and_sandbox_base_url_override_the_listening_address() -> None:
+    assert _addresses({"RUN_ADDR": "0.0.0.0:8001", "SITE_URL": "https://studio.example.com"}) == [
+        "https://studio.example.com",
+        "https://studio.example.com/sandbox",
+    ]
+    assert _addresses({"RUN_ADDR": "8001", "SANDBOX_BASE_URL": "http://10.0.0.5:9000/sandbox"}) == [
+        "http://127.0.0.1:8001",
+        "http://10.0.0.5:9000/sandbox",
+    ]
+
+
+def test_a_malformed_run_addr_stops_the_start_up() -> None:
+    result = _manage("check", env={"RUN_ADDR": "localhost:http"})
+
+    assert result.returncode != 0
+    assert "RUN_ADDR" in result.stderr

@@ -44,6 +44,8 @@ TEAM_URLS = [
     ("team_gateway", ["team_id"], "get"),
     ("team_gateway", ["team_id"], "post"),
     ("team_gateway_test", ["team_id"], "post"),
+    ("team_models", ["team_id"], "get"),
+    ("team_models_refresh", ["team_id"], "post"),
     ("project_list", ["team_id"], "get"),
     ("project_create", ["team_id"], "post"),
     ("project_detail", ["pk"], "get"),

@@ -157,7 +157,19 @@ function applyMode(select, isChange) {
   if (isChange && (!model.value || (previous && model.value === previous.dataset.default))) {
     model.value = list.dataset.default;
   }
+  checkModel(model);
 }
+// A typed model the gateway's list does not have for this kind is still sent, with a warning beside it.
+function checkModel(model) {
+  const warning = model.form && model.form.querySelector("[data-unknown-model]");
+  if (!warning) return;
+  const list = document.getElementById(model.getAttribute("list"));
+  const value = model.value.trim();
+  warning.hidden = !value || !list || Array.from(list.options).some((option) => option.value === value);
+}
+document.addEventListener("input", (event) => {
+  if (event.target.matches && event.target.matches("input[list]")) checkModel(event.target);
+});
 function applyModes(root) {
   root.querySelectorAll("select[data-mode-switch]").forEach((select) => applyMode(select, false));
 }

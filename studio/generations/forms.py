@@ -509,7 +509,9 @@ class VideoChatForm(GenerationForm):
 
     def check_inputs(self, inputs: Mapping[str, Sequence[Asset]]) -> None:
         for video in inputs.get("source", ()):
-            if not video.source_url:
+            if not video.is_sora_video:
+                self.add_error("video_url", _("Only a Sora video has a watermark to remove."))
+            elif not video.source_url:
                 self.add_error(
                     "video_url",
                     _("This video has no link the gateway can fetch. Paste its Sora share link instead."),

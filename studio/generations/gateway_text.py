@@ -77,6 +77,11 @@ EXPLANATIONS: dict[str, Promise] = {
     "generation_failed": _("The provider could not generate this."),
     "malformed_response": _("The gateway sent an answer the studio cannot read."),
     "not_sent": _("Could not reach the gateway; nothing was submitted. Retry."),
+    "connection_refused": _(
+        "Could not reach the gateway: the connection was refused, so nothing was sent. "
+        "Check the gateway address in the team's settings (or that the studio's server runs at the "
+        "sandbox address), then retry."
+    ),
     "outcome_unknown": _(
         "The request reached the gateway but no answer came back, so we cannot tell whether the job "
         "started (it may still be billed). Retry to send it again."

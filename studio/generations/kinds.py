@@ -80,6 +80,9 @@ SYNC_VIDEO_STALL = timedelta(minutes=10)
 TIMEOUT_AFTER = timedelta(minutes=60)
 TIMED_OUT_POLL = timedelta(minutes=10)
 GIVE_UP_AFTER = timedelta(hours=24)
+# The gateway lists Midjourney's price names (`mj_imagine`, `mj_upscale`…) and `swap_face` as models; none
+# is a model to ask for: Midjourney requests carry no model, and face swap has its own kind.
+MIDJOURNEY_MODELS = r"^(?!mj_|swap_face$)"
 
 
 def _listening(kind: Kind, label: str | Promise, model_pattern: str = "") -> KindSpec:
@@ -132,7 +135,7 @@ KINDS: dict[str, KindSpec] = {
             Kind.SORA2_CHARACTER,
             _("Sora2 character"),
             Family.SORA,
-            Capability.VIDEO_SORA2,
+            Capability.SORA_CHARACTER,
             "sora-2-character",
             VIDEO_STALL,
             needs_prompt=False,
@@ -146,6 +149,7 @@ KINDS: dict[str, KindSpec] = {
             "midjourney",
             MIDJOURNEY_STALL,
             image_inputs={"reference": (0, 5)},
+            model_pattern=MIDJOURNEY_MODELS,
         ),
         KindSpec(
             Kind.MJ_ACTION,
@@ -156,6 +160,7 @@ KINDS: dict[str, KindSpec] = {
             MIDJOURNEY_STALL,
             needs_prompt=False,
             is_child_only=True,
+            model_pattern=MIDJOURNEY_MODELS,
         ),
         KindSpec(
             Kind.MJ_BLEND,
@@ -166,6 +171,7 @@ KINDS: dict[str, KindSpec] = {
             MIDJOURNEY_STALL,
             image_inputs={"source": (2, 5)},
             needs_prompt=False,
+            model_pattern=MIDJOURNEY_MODELS,
         ),
         KindSpec(
             Kind.MJ_DESCRIBE,
@@ -176,6 +182,7 @@ KINDS: dict[str, KindSpec] = {
             MIDJOURNEY_STALL,
             image_inputs={"source": (1, 1)},
             needs_prompt=False,
+            model_pattern=MIDJOURNEY_MODELS,
         ),
         KindSpec(
             Kind.MJ_SHORTEN,
@@ -184,6 +191,7 @@ KINDS: dict[str, KindSpec] = {
             Capability.MIDJOURNEY,
             "midjourney",
             MIDJOURNEY_STALL,
+            model_pattern=MIDJOURNEY_MODELS,
         ),
         KindSpec(
             Kind.MJ_SWAP_FACE,
@@ -194,6 +202,7 @@ KINDS: dict[str, KindSpec] = {
             MIDJOURNEY_STALL,
             image_inputs={"face": (1, 1), "target": (1, 1)},
             needs_prompt=False,
+            model_pattern=r"swap_face",
         ),
         KindSpec(
             Kind.CHAT_IMAGE,
@@ -222,6 +231,8 @@ KINDS: dict[str, KindSpec] = {
             SYNC_STALL,
             image_inputs={"image": (1, 4), "mask": (0, 1)},
             parent_role="image",
+            # DALL·E 3 only generates; the edits endpoint rejects it.
+            model_pattern=r"^(?!dall-e-3)",
         ),
         KindSpec(
             Kind.CHAT_VIDEO,

@@ -530,6 +530,16 @@ class Asset(models.Model):
         return self.kind == self.MediaKind.AUDIO
 
     @property
+    def is_sora_video(self) -> bool:
+        """A video Sora made (the only kind with a watermark the gateway can remove)."""
+        if not self.is_video or self.generation_id is None or self.generation is None:
+            return False
+        made_by = self.generation
+        if made_by.kind in {Kind.SORA2_VIDEO, Kind.SORA2_REMIX}:
+            return True
+        return made_by.kind == Kind.CHAT_VIDEO and made_by.model.lower().startswith("sora")
+
+    @property
     def download_name(self) -> str:
         name = self.file.name or ""
         extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
@@ -570,3 +580,30 @@ class Character(models.Model):
 
     def __str__(self) -> str:
         return self.username or self.name
+
+
+class GatewayModelQuerySet(models.QuerySet["GatewayModel"]):
+    def for_team(self, team: Team) -> GatewayModelQuerySet:
+        return self.filter(team=team)
+
+
+class GatewayModel(models.Model):
+    """A model the team's gateway listed (`GET /v1/models`), kept so the list outlives a gateway outage."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="gateway_models")
+    model_id = models.CharField(_("model"), max_length=200)
+    owned_by = models.CharField(max_length=100, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    # The last refresh whose list had it; older than the team's latest refresh means no longer listed.
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    objects = GatewayModelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("model_id",)
+        constraints = [
+            models.UniqueConstraint(fields=("team", "model_id"), name="unique_gateway_model_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return self.model_id

@@ -20,13 +20,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from studio.accounts.models import User
-from studio.generations import polling
+from studio.generations import mj_buttons, polling
 from studio.generations.ingest import attach_previews, work_dir
 from studio.generations.kinds import KINDS
 from studio.generations.media import MediaError, MediaKind, validate_upload
 from studio.generations.models import (
     POLLED,
     Asset,
+    Favourite,
     Generation,
     GenerationEvent,
     GenerationInput,
@@ -174,10 +175,10 @@ def _record_generation(
 
 
 def _parent_of(project: Project, assets: Sequence[Asset]) -> Generation | None:
-    """The generation an earlier result used as input came from, when it is in the same project."""
+    """The generation an earlier result used as input came from, in any project of the team."""
     for asset in assets:
-        if asset.generation_id and asset.project_id == project.pk:
-            return Generation.objects.filter(pk=asset.generation_id).first()
+        if asset.generation_id and asset.team_id == project.team_id:
+            return Generation.objects.filter(pk=asset.generation_id, team_id=project.team_id).first()
     return None
 
 
@@ -346,27 +347,73 @@ def press_midjourney_button(
     prompt: str = "",
     mask: InputFile | None = None,
 ) -> Generation:
-    """Starts the child generation a Midjourney result's button asks for (U/V, reroll, zoom, pan…)."""
-    buttons = {button["custom_id"]: button for button in generation.buttons}
-    if generation.status != Status.SUCCEEDED or custom_id not in buttons:
+    """Starts the child generation a Midjourney result's button asks for (U/V, reroll, zoom, pan…).
+
+    Describe's numbered buttons imagine that prompt and its 🔄 describes the image again (the gateway has
+    no action for them); the bookmark is `bookmark_generation`. Other unknown buttons are refused.
+    """
+    stored = {button["custom_id"]: button for button in generation.buttons}
+    button = (
+        mj_buttons.classify(custom_id, emoji=str(stored[custom_id].get("emoji") or ""))
+        if custom_id in stored
+        else None
+    )
+    if generation.status != Status.SUCCEEDED or button is None or not button.makes_child:
         raise GenerationRuleError(_("This button is not available on this result."))
-    button = buttons[custom_id]
-    if "Inpaint" in custom_id and mask is None:
+    if button.action == mj_buttons.Action.IMAGINE_PROMPT:
+        prompts = mj_buttons.numbered_prompts(generation.result_text)
+        if not 1 <= button.index <= len(prompts):
+            raise GenerationRuleError(_("This result has no prompt %(number)d.") % {"number": button.index})
+        return start_generation(
+            project=generation.project,
+            user=user,
+            kind=Kind.MJ_IMAGINE,
+            model=generation.model,
+            prompt=prompts[button.index - 1],
+            params={"label": button.label},
+            parent=generation,
+        )
+    if button.action == mj_buttons.Action.DESCRIBE_AGAIN:
+        inputs: dict[str, list[Asset]] = {}
+        for link in generation.inputs.select_related("asset").order_by("role", "position"):
+            inputs.setdefault(link.role, []).append(link.asset)
+        return start_generation(
+            project=generation.project,
+            user=user,
+            kind=Kind.MJ_DESCRIBE,
+            model=generation.model,
+            prompt="",
+            params={"label": button.label},
+            inputs=inputs,
+            parent=generation,
+        )
+    if button.needs_mask and mask is None:
         raise GenerationRuleError(_("Draw the region to vary on the image first."))
+    # The chain keeps the prompt the person typed: a modal sends what was typed in it, and every other
+    # button carries its parent's prompt on, so a later Custom Zoom starts from it.
+    typed = prompt if button.needs_prompt else ""
     return start_generation(
         project=generation.project,
         user=user,
         kind=Kind.MJ_ACTION,
         model=generation.model,
-        prompt=prompt,
+        prompt=typed or generation.prompt,
         params={
             "source_task_id": generation.upstream_task_id,
             "custom_id": custom_id,
-            "label": button.get("label") or button.get("emoji") or "",
+            "label": button.label,
         },
         inputs={"mask": [mask]} if mask else None,
         parent=generation,
     )
+
+
+def bookmark_generation(*, generation: Generation, user: User) -> bool:
+    """Midjourney's bookmark button: stars the result for this user; returns whether it was new."""
+    if generation.status != Status.SUCCEEDED:
+        raise GenerationRuleError(_("This button is not available on this result."))
+    _favourite, created = Favourite.objects.get_or_create(user=user, generation=generation)
+    return created
 
 
 def remix_sora_video(*, generation: Generation, user: User, prompt: str) -> Generation:

@@ -131,6 +131,9 @@ def settle_submit_error(
     `message` replaces the usual explanation of the error on a failed card.
     """
     allowed = list(allowed_from)
+    if exc.code == "connection_refused":
+        # Retrying a closed port only keeps the card at "Queued" for minutes: say so at once.
+        return _fail(generation, exc, allowed, message=message)
     if exc.is_capacity and capacity.family_of(generation.kind) is not None:
         return _wait_for_capacity(generation, exc, allowed)
     if isinstance(exc, NotSentTimeout | RateLimited):

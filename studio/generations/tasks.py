@@ -86,3 +86,15 @@ def requeue(kind: str, generation_id: int) -> None:
 def queue_backlog() -> int:
     """How many tasks wait in the queue, not yet taken by a worker."""
     return int(get_broker().queue_size() or 0)
+
+
+def refresh_catalogues() -> None:
+    """Refreshes the model lists of the teams whose list is due (see `catalogue.refresh_due_catalogues`)."""
+    from studio.generations.catalogue import refresh_due_catalogues
+
+    refresh_due_catalogues()
+
+
+def enqueue_catalogue_refresh() -> None:
+    """Queues the scheduled refresh of the teams' model lists (the poller calls this now and then)."""
+    async_task("studio.generations.tasks.refresh_catalogues", task_name="refresh-catalogues")

@@ -13,4 +13,6 @@ urlpatterns = [
     path("generations/<int:pk>/remix/", views.generation_remix, name="generation_remix"),
     path("generations/<int:pk>/character/", views.generation_character, name="generation_character"),
     path("assets/<int:pk>/<str:variant>/", views.asset_file, name="asset_file"),
+    path("teams/<int:team_id>/models/", views.team_models, name="team_models"),
+    path("teams/<int:team_id>/models/refresh/", views.team_models_refresh, name="team_models_refresh"),
 ]

@@ -18,10 +18,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studio.accounts.access import membership_in, remember_team, require_editor
+from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import EDITOR_ROLES, Membership
-from studio.generations import capacity, catalogue, services
+from studio.generations import capacity, catalogue, mj_buttons, services
 from studio.generations.forms import (
     FAMILY_LABELS,
     FORMS,
@@ -32,10 +32,11 @@ from studio.generations.forms import (
 )
 from studio.generations.kinds import KINDS
 from studio.generations.media import MediaError, MediaKind
-from studio.generations.models import LIVE, Asset, Character, Generation, Status
+from studio.generations.models import LIVE, Asset, Character, Generation, GenerationEvent, Status
 from studio.generations.services import GenerationRuleError
 from studio.generations.serving import serve_file
 from studio.projects.models import Project
+from studio.upstream import UpstreamError
 
 PAGE_SIZE = 24
 POLL_EVERY = "3s"
@@ -257,6 +258,12 @@ def generation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                     form.add_error(None, str(exc))
     if generation is None:
         return _form_errors(request, project, membership, family, form)
+    if not catalogue.is_known_model(project.team, generation.kind, generation.model):
+        generation.log(
+            GenerationEvent.Kind.NOTE,
+            message=_("The model %(model)s is not in the gateway's list for this kind; it was sent as typed.")
+            % {"model": generation.model},
+        )
     if not request.htmx:
         messages.success(request, _("Queued. The card below follows it live."))
         return redirect("project_detail", pk=project.pk)
@@ -370,6 +377,7 @@ def _after_action(
     child: Generation | None = None,
     *,
     error: str = "",
+    note: str = "",
 ) -> HttpResponse:
     """What a card's action answers: the child's new card, or the card itself with any error on it.
 
@@ -379,6 +387,8 @@ def _after_action(
     if not request.htmx:
         if error:
             messages.error(request, error)
+        elif note:
+            messages.success(request, note)
         return redirect("project_detail", pk=generation.project_id)
     membership = membership_in(request.user, generation.team)
     live = _live_cards(generation.project_id)
@@ -392,7 +402,13 @@ def _after_action(
         )
     html = render_to_string(
         "generations/_card.html",
-        {"generation": shown, "can_edit": membership.can_edit, "oob": oob, "action_error": error},
+        {
+            "generation": shown,
+            "can_edit": membership.can_edit,
+            "oob": oob,
+            "action_error": error,
+            "action_note": note,
+        },
         request=request,
     ) + render_to_string(
         "generations/_poller.html",
@@ -470,6 +486,14 @@ def generation_button(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     form = ButtonForm(request.POST)
     if not form.is_valid():
         raise Http404
+    button = mj_buttons.classify(form.cleaned_data["custom_id"])
+    offered = {b["custom_id"] for b in generation.buttons}
+    if button and button.action == mj_buttons.Action.BOOKMARK and button.custom_id in offered:
+        try:
+            services.bookmark_generation(generation=generation, user=request.user)
+        except GenerationRuleError as exc:
+            return _after_action(request, generation, error=str(exc))
+        return _after_action(request, generation, note=_("Bookmarked: it is in your favourites."))
     try:
         with services.upload_scratch() as scratch:
             mask = _checked_mask(request, generation, form.cleaned_data["mask"], scratch)
@@ -545,3 +569,51 @@ def asset_file(request: AuthenticatedHttpRequest, pk: int, variant: str) -> Http
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_GET
+def team_models(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+    """The team's Models page: every model its gateway listed, by capability, with the team's own figures."""
+    membership = membership_or_404(request.user, team_id)
+    remember_team(request, membership.team)
+    if not catalogue.stored_model_ids(membership.team):
+        # Never refreshed yet: the first visit asks the gateway (a failure is shown on the page).
+        catalogue.gateway_model_ids(membership.team)
+    context = {
+        "team": membership.team,
+        "membership": membership,
+        "page": catalogue.catalogue_page(membership.team),
+    }
+    template = "generations/team_models.html"
+    if request.htmx:
+        template += "#model-catalogue"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def team_models_refresh(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+    """Asks the gateway for its model list now; a gateway that cannot be asked leaves the last list."""
+    membership = membership_or_404(request.user, team_id)
+    require_editor(membership)
+    try:
+        catalogue.refresh_catalogue(team=membership.team)
+    except UpstreamError as exc:
+        ok = False
+        note = _("The gateway could not be asked for its models (%(reason)s); the last list stays.") % {
+            "reason": exc
+        }
+    else:
+        ok, note = True, _("The model list was refreshed.")
+    if not request.htmx:
+        (messages.success if ok else messages.error)(request, note)
+        return redirect("team_models", team_id=team_id)
+    context = {
+        "team": membership.team,
+        "membership": membership,
+        "page": catalogue.catalogue_page(membership.team),
+        "refresh_note": note,
+        "refresh_ok": ok,
+    }
+    return render(request, "generations/team_models.html#model-catalogue", context)

@@ -217,6 +217,8 @@ def _uses_for(asset: Asset) -> list[tuple[str, str]]:
         (family, str(FAMILY_LABELS.get(family, family)))
         for family, form_class in FORMS.items()
         if asset.kind in form_class.use_as_input
+        # A video opens "video via chat" on watermark removal, which only a Sora video needs.
+        and not (family == "video_chat" and asset.is_video and not asset.is_sora_video)
     ]
 
 

@@ -17,6 +17,7 @@ class Capability(enum.StrEnum):
     IMAGES_API = "images_api"
     VIDEO_VEO3_ASYNC = "video_veo3_async"
     VIDEO_SORA2 = "video_sora2"
+    SORA_CHARACTER = "sora_character"
     VIDEO_CHAT = "video_chat"
     MIDJOURNEY = "midjourney"
     TTS = "tts"
@@ -67,7 +68,7 @@ def classify_model(model_id: str) -> frozenset[Capability]:
     if _SORA_REMOVER.search(name):
         return frozenset({Capability.VIDEO_CHAT})
     if _SORA_CHARACTER.search(name):
-        return frozenset({Capability.VIDEO_SORA2})
+        return frozenset({Capability.SORA_CHARACTER})
     if _SORA.search(name):
         return frozenset({Capability.VIDEO_SORA2, Capability.VIDEO_CHAT})
     if _VEO.search(name):

@@ -295,7 +295,18 @@ def translate_transport_errors(method: str, request_id: str | None) -> Iterator[
     """Turn httpx transport failures into "not sent" (safe to retry) or "outcome unknown"."""
     try:
         yield
-    except (httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ConnectError, httpx.ProxyError) as error:
+    except httpx.ConnectError as error:
+        # Nothing listens at that address (a wrong port, a server that is down): waiting will not help.
+        if "refused" in str(error).lower():
+            raise NotSentTimeout(
+                "The gateway refused the connection; nothing was sent.",
+                request_id=request_id,
+                gateway_message=str(error),
+                retryable=False,
+                code="connection_refused",
+            ) from error
+        raise NotSentTimeout(request_id=request_id, gateway_message=type(error).__name__) from error
+    except (httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError) as error:
         raise NotSentTimeout(request_id=request_id, gateway_message=type(error).__name__) from error
     except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as error:
         raise NotSentTimeout(

@@ -233,3 +233,47 @@ def test_failed_job_shows_its_reason_and_retry_makes_a_new_card_that_finishes(st
     assert is_same_page()
     assert csp_complaints(console) == []
     assert [text for text in console if text.startswith("page error")] == []
+
+
+def test_a_job_whose_gateway_refuses_connections_fails_with_that_reason(studio, console) -> None:  # type: ignore[no-untyped-def]
+    page, project = studio
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    Team.objects.filter(pk=project.team_id).update(gateway_base_url=f"http://127.0.0.1:{closed_port}")
+
+    generate(page, "a lighthouse in the fog")
+    card = newest_card(page, "Video: Veo3")
+
+    expect(status_of(card, "Failed")).to_be_visible(timeout=FINISHES)
+    expect(card.get_by_role("alert")).to_contain_text("the connection was refused")
+    assert csp_complaints(console) == []
+
+
+def test_midjourney_buttons_read_as_words_and_custom_zoom_keeps_the_typed_prompt(studio, console) -> None:  # type: ignore[no-untyped-def]
+    page, _project = studio
+    choose_family(page, "Midjourney")
+    generate(page, "a lighthouse in a storm")
+    grid = newest_card(page, "Midjourney imagine")
+    wait_until_done(grid)
+    grid.get_by_role("group", name="Midjourney buttons").get_by_role("button", name="U1", exact=True).click()
+    upscaled = newest_card(page, "Midjourney action · U1")
+    wait_until_done(upscaled)
+    buttons = upscaled.get_by_role("group", name="Midjourney buttons")
+
+    expect(buttons.get_by_role("button", name="⬅️ Pan left")).to_be_visible()
+    expect(buttons.get_by_role("button", name="❤️ Bookmark")).to_be_visible()
+    expect(buttons.get_by_role("button", name=re.compile("MJ::"))).to_have_count(0)
+    zoom_prompt = buttons.get_by_label("Prompt for Custom Zoom")
+    expect(zoom_prompt).to_have_value("a lighthouse in a storm --zoom 1.5")
+    zoom_prompt.fill("a lighthouse in a storm, wide bay --zoom 2")
+    buttons.get_by_role("button", name="🔍 Custom Zoom").click()
+
+    zoomed = newest_card(page, "Midjourney action · Custom Zoom")
+    expect(zoomed.get_by_text("a lighthouse in a storm, wide bay --zoom 2")).to_be_visible()
+    wait_until_done(zoomed)
+    buttons.get_by_role("button", name="❤️ Bookmark").click()
+    expect(upscaled.get_by_role("status")).to_contain_text("Bookmarked")
+    assert csp_complaints(console) == []

@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import BrowserContext, Page, expect
 
+from studio.accounts.models import Team
 from studio.projects.models import Project
 
 PASSWORD = "a long enough passphrase 42"
@@ -100,3 +101,40 @@ def test_pages_fit_a_phone_screen(live_server, new_context, django_user_model) -
 
     assert overflow <= 0
     expect(page.get_by_role("button", name="Create project")).to_be_visible()
+
+
+HEADER_ROWS = """() => {
+  const items = Array.from(document.querySelectorAll(".topbar .brand, .topbar .nav > *"))
+    .filter((element) => element.getBoundingClientRect().height > 0);
+  const centres = items.map((element) => {
+    const box = element.getBoundingClientRect();
+    return (box.top + box.bottom) / 2;
+  }).sort((a, b) => a - b);
+  return centres.filter((centre, index) => index === 0 || centre - centres[index - 1] > 10).length;
+}"""
+
+
+def test_phone_header_takes_two_rows_and_history_search_fills_its_column(
+    live_server, new_context, django_user_model
+) -> None:  # type: ignore[no-untyped-def]
+    user = django_user_model.objects.create_user(email="phone@example.com", password=PASSWORD)
+    team = Team.objects.get(memberships__user=user)
+    Team.objects.filter(pk=team.pk).update(name="A team with a rather long name")
+    page = new_context(viewport={"width": 375, "height": 740}, is_mobile=True).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill("phone@example.com")
+    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="History").click()
+
+    search = page.get_by_role("searchbox")
+    expect(search).to_be_visible()
+    assert page.evaluate(HEADER_ROWS) == 2
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    sizes = search.evaluate(
+        "(input) => ({width: input.getBoundingClientRect().width,"
+        " column: input.parentElement.getBoundingClientRect().width,"
+        " radius: getComputedStyle(input).borderTopLeftRadius})"
+    )
+    assert sizes["width"] >= sizes["column"] - 1
+    assert sizes["radius"] == "8px"

@@ -450,3 +450,48 @@ def test_sweep_requeues_a_delayed_retry_even_behind_a_backlog(sandbox_project, u
 
     assert polling.sweep_stale_work(timezone.now()) == 1
     assert Generation.objects.get(pk=waiting.pk).status == Status.QUEUED
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_submit_fails_at_once_with_the_reason_when_nothing_listens_at_the_gateway_address(  # type: ignore[no-untyped-def]
+    settings, transactional_db, user, project
+) -> None:
+    # What `make run` on another port used to do: the sandbox address pointed at a port nobody serves.
+    settings.SANDBOX_BASE_URL = f"http://127.0.0.1:{_closed_port()}/sandbox"
+    generation = start(project, user, Kind.VEO3_VIDEO)
+
+    status = submission.submit_generation(generation.pk)
+
+    generation.refresh_from_db()
+    assert status == Status.FAILED
+    assert generation.error_code == "connection_refused"
+    assert "connection was refused" in generation.error_message
+    assert "refused" in generation.gateway_message.lower()
+    assert generation.next_poll_at is None
+
+
+def test_describe_then_its_numbered_button_imagines_that_prompt_at_the_gateway(
+    sandbox_project, user, drive
+) -> None:  # type: ignore[no-untyped-def]
+    source = services.store_upload(
+        project=sandbox_project, user=user, upload=png_upload(), allowed={MediaKind.IMAGE}
+    )
+    described = drive(start(sandbox_project, user, Kind.MJ_DESCRIBE, prompt="", inputs={"source": [source]}))
+    assert described.status == Status.SUCCEEDED, described.error_message
+    numbered = next(b["custom_id"] for b in described.buttons if b["custom_id"].endswith("::3"))
+
+    imagined = drive(services.press_midjourney_button(generation=described, user=user, custom_id=numbered))
+
+    assert imagined.status == Status.SUCCEEDED, imagined.error_message
+    assert imagined.kind == Kind.MJ_IMAGINE
+    third = described.result_text.split("3️⃣", 1)[1].split("\n", 1)[0].strip()
+    assert imagined.prompt == third
+    assert imagined.request_payload["path"] == "/mj/submit/imagine"
+    assert imagined.assets.get().kind == Asset.MediaKind.IMAGE

@@ -1046,3 +1046,230 @@ def test_rejected_key_card_shows_the_gateways_own_words(
     assert "The gateway rejected the team's API key." in html.unescape(page.text)
     assert "无效的令牌" in page.text
     assert reverse("generation_retry", args=[generation.pk]) in page.text
+
+
+# Midjourney buttons: every button is performed or not offered, never shown by its raw id ---------------
+
+DESCRIBE_BUTTONS = [
+    *({"custom_id": f"MJ::Job::PicReader::{n}", "label": str(n), "emoji": ""} for n in range(1, 5)),
+    {"custom_id": "MJ::Picread::Retry", "label": "", "emoji": "🔄"},
+]
+DESCRIBED = (
+    "1️⃣ a quiet harbour, soft light --ar 3:2\n\n2️⃣ a neon street --ar 3:2\n\n3️⃣ a paper garden\n\n4️⃣ a field"
+)
+UPSCALE_BUTTONS = [
+    {"custom_id": f"MJ::JOB::reroll::0::{JOB}::SOLO", "label": "", "emoji": "🔄"},
+    {"custom_id": f"MJ::JOB::pan_left::1::{JOB}::SOLO", "label": "", "emoji": "⬅️"},
+    {"custom_id": f"MJ::CustomZoom::{JOB}", "label": "Custom Zoom", "emoji": "🔍"},
+    {"custom_id": f"MJ::BOOKMARK::{JOB}", "label": "", "emoji": "❤️"},
+    {"custom_id": "MJ::Job::SomethingNew::1", "label": "", "emoji": "✨"},
+]
+
+
+def mj_button_names(text: str) -> list[str]:
+    group = text.split('aria-label="Midjourney buttons"', 1)[1].split("</div>", 1)[0]
+    return [html.unescape(name).strip() for name in re.findall(r"<button[^>]*>([^<]*)</button>", group)]
+
+
+def test_card_shows_readable_labels_and_hides_unknown_midjourney_buttons(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    succeeded(project, user, Kind.MJ_ACTION, buttons=UPSCALE_BUTTONS)
+
+    response = client_for(user).get(reverse("project_detail", args=[project.pk]))
+
+    assert mj_button_names(response.text) == ["🔄 Reroll", "⬅️ Pan left", "🔍 Custom Zoom", "❤️ Bookmark"]
+    assert "SomethingNew" not in response.text
+    assert "MJ::JOB::reroll" not in mj_button_names(response.text)
+
+
+def finished_describe(project: Project, user: User) -> tuple[Generation, Asset]:
+    source = services.store_upload(project=project, user=user, upload=png_upload(), allowed={MediaKind.IMAGE})
+    described = services.start_generation(
+        project=project,
+        user=user,
+        kind=Kind.MJ_DESCRIBE,
+        model="midjourney",
+        prompt="",
+        params={},
+        inputs={"source": [source]},
+    )
+    fields = {"upstream_task_id": "task-1", "buttons": DESCRIBE_BUTTONS, "result_text": DESCRIBED}
+    return moved_to(described, Status.SUCCEEDED, **fields), source
+
+
+def test_describe_numbered_button_imagines_that_prompt(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    described, _source = finished_describe(project, user)
+
+    client_for(user).post(
+        reverse("generation_button", args=[described.pk]), {"custom_id": "MJ::Job::PicReader::2"}
+    )
+
+    child = Generation.objects.get(parent=described)
+    assert child.kind == Kind.MJ_IMAGINE
+    assert child.prompt == "a neon street --ar 3:2"
+
+
+def test_describe_retry_button_describes_the_same_image_again(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    described, source = finished_describe(project, user)
+
+    response = client_for(user).get(reverse("project_detail", args=[project.pk]))
+    assert mj_button_names(response.text) == [
+        "Imagine prompt 1",
+        "Imagine prompt 2",
+        "Imagine prompt 3",
+        "Imagine prompt 4",
+        "🔄 Describe again",
+    ]
+    client_for(user).post(
+        reverse("generation_button", args=[described.pk]), {"custom_id": "MJ::Picread::Retry"}
+    )
+
+    child = Generation.objects.get(parent=described)
+    assert child.kind == Kind.MJ_DESCRIBE
+    assert [link.asset for link in child.inputs.all()] == [source]
+
+
+def test_bookmark_button_stars_the_result_without_asking_the_gateway(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    upscaled = succeeded(project, user, Kind.MJ_ACTION, buttons=UPSCALE_BUTTONS)
+
+    response = client_for(user).post(
+        reverse("generation_button", args=[upscaled.pk]), {"custom_id": f"MJ::BOOKMARK::{JOB}"}, **HTMX
+    )
+
+    assert upscaled.favourites.filter(user=user).exists()
+    assert not Generation.objects.filter(parent=upscaled).exists()
+    assert "Bookmarked" in response.text
+
+
+def test_unknown_midjourney_button_is_refused_and_starts_nothing(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    upscaled = succeeded(project, user, Kind.MJ_ACTION, buttons=UPSCALE_BUTTONS)
+
+    response = client_for(user).post(
+        reverse("generation_button", args=[upscaled.pk]), {"custom_id": "MJ::Job::SomethingNew::1"}, **HTMX
+    )
+
+    assert "This button is not available on this result." in response.text
+    assert not Generation.objects.filter(parent=upscaled).exists()
+
+
+def test_custom_zoom_keeps_the_prompt_typed_at_the_start_of_the_chain(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    grid = succeeded(project, user, Kind.MJ_IMAGINE, prompt="a castle on a hill", buttons=MJ_BUTTONS)
+    client_for(user).post(
+        reverse("generation_button", args=[grid.pk]), {"custom_id": MJ_BUTTONS[0]["custom_id"]}
+    )
+    upscaled = Generation.objects.get(parent=grid)
+    moved_to(upscaled, Status.SUCCEEDED, upstream_task_id="task-2", buttons=UPSCALE_BUTTONS)
+
+    page = client_for(user).get(reverse("project_detail", args=[project.pk])).text
+    assert 'value="a castle on a hill --zoom 1.5"' in page
+    client_for(user).post(
+        reverse("generation_button", args=[upscaled.pk]),
+        {"custom_id": f"MJ::CustomZoom::{JOB}", "prompt": "a castle on a hill, wider --zoom 2"},
+    )
+
+    zoomed = Generation.objects.get(parent=upscaled)
+    assert zoomed.prompt == "a castle on a hill, wider --zoom 2"
+    assert upscaled.prompt == "a castle on a hill"
+
+
+def test_from_link_leads_to_the_parent_in_another_project(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    image = succeeded(project, user, Kind.CHAT_IMAGE)
+    result = services.store_upload(project=project, user=user, upload=png_upload(), allowed={MediaKind.IMAGE})
+    Asset.objects.filter(pk=result.pk).update(generation=image, role=Asset.Role.RESULT)
+    elsewhere = factories.make_project(project.team, "Elsewhere")
+    data = {
+        "family": "image",
+        "image-mode": Kind.CHAT_IMAGE,
+        "image-model": "gemini-2.5-flash-image",
+        "image-prompt": "the same, at night",
+        "image-images_assets": str(result.pk),
+        "image-count": "1",
+    }
+
+    response = client_for(user).post(reverse("generation_create", args=[elsewhere.pk]), data)
+
+    assert response.status_code == 302, re.findall(r'class="errorlist[^>]*>(.*?)</ul>', response.text)
+    child = Generation.objects.get(project=elsewhere)
+    assert child.parent == image
+    page = client_for(user).get(reverse("project_detail", args=[elsewhere.pk])).text
+    target = f"/projects/{project.pk}/#generation-{image.pk}"
+    assert f'<a href="{target}">from #{image.pk}</a>' in page
+    assert client_for(user).get(target.split("#")[0]).status_code == 200
+
+
+def video_result(generation: Generation) -> Asset:
+    """A (tiny, fake) stored video result of the generation, with a link the gateway could fetch."""
+    return Asset.objects.create(
+        team=generation.team,
+        project=generation.project,
+        generation=generation,
+        role=Asset.Role.RESULT,
+        kind=Asset.MediaKind.VIDEO,
+        file="teams/x/video.mp4",
+        mime_type="video/mp4",
+        size=1000,
+        sha256="0" * 64,
+        source_url="https://cdn.example.com/video.mp4",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "model", "is_offered"),
+    [
+        (Kind.SORA2_VIDEO, "sora-2", True),
+        (Kind.CHAT_VIDEO, "sora-2-pro", True),
+        (Kind.VEO3_VIDEO, "veo3-fast", False),
+        (Kind.CHAT_VIDEO, "veo3-fast", False),
+    ],
+)
+def test_remove_watermark_is_offered_only_on_sora_videos(
+    project: Project,
+    user: User,
+    client_for: Callable[[User], Client],
+    kind: str,
+    model: str,
+    is_offered: bool,
+) -> None:
+    generation = succeeded(project, user, kind)
+    Generation.objects.filter(pk=generation.pk).update(model=model)
+    video_result(generation)
+    client = client_for(user)
+
+    card = client.get(reverse("project_detail", args=[project.pk])).text
+    detail = client.get(reverse("generation_detail", args=[generation.pk])).text
+
+    assert ("Remove the watermark" in card) is is_offered
+    assert "Transcribe it" in card
+    assert ("family=video_chat" in detail) is is_offered
+
+
+def test_watermark_removal_refuses_a_video_sora_did_not_make(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    veo = video_result(succeeded(project, user, Kind.VEO3_VIDEO))
+    data = {
+        "family": "video_chat",
+        "video_chat-mode": Kind.WATERMARK_REMOVAL,
+        "video_chat-model": "sora_remover",
+    }
+
+    response = client_for(user).post(
+        reverse("generation_create", args=[project.pk]), {**data, "video_chat-video_assets": str(veo.pk)}
+    )
+
+    assert response.status_code == 400
+    assert "Only a Sora video has a watermark to remove." in response.text
+    assert not Generation.objects.filter(kind=Kind.WATERMARK_REMOVAL).exists()

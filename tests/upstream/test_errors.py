@@ -238,7 +238,7 @@ def test_error_is_malformed_response_when_gateway_redirects():
     [
         httpx.ConnectTimeout("connect timed out"),
         httpx.PoolTimeout("no free connection"),
-        httpx.ConnectError("connection refused"),
+        httpx.ConnectError("[Errno -3] Temporary failure in name resolution"),
     ],
 )
 def test_error_is_not_sent_when_request_never_reached_gateway(failure):
@@ -249,6 +249,17 @@ def test_error_is_not_sent_when_request_never_reached_gateway(failure):
     assert isinstance(error, NotSentTimeout)
     assert error.code == "not_sent"
     assert error.retryable is True
+
+
+def test_error_is_connection_refused_and_final_when_nothing_listens_at_the_gateway():
+    gateway = FakeGateway(raising(httpx.ConnectError("[Errno 111] Connection refused")))
+
+    error = call_submit(gateway)
+
+    assert isinstance(error, NotSentTimeout)
+    assert error.code == "connection_refused"
+    assert error.retryable is False
+    assert "Connection refused" in error.gateway_message
 
 
 @pytest.mark.parametrize(

@@ -142,5 +142,7 @@ def test_gateway_raises_not_sent_timeout_when_nothing_listens():
     ):
         client.video.create(model="veo3-fast", prompt="a boat")
 
-    assert caught.value.retryable
-    assert caught.value.gateway_message == "ConnectError"
+    # Nothing was sent, and waiting will not open the port: the studio says so at once (issue 14).
+    assert caught.value.code == "connection_refused"
+    assert not caught.value.retryable
+    assert "refused" in caught.value.gateway_message.lower()

@@ -7,9 +7,11 @@ import json
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from studio.generations import mj_buttons
 from studio.generations.forms import INPUT_USES
 from studio.generations.gateway_text import plain_text
 from studio.generations.kinds import KINDS
@@ -113,4 +115,32 @@ def embedding_summary(text: str) -> dict[str, Any] | None:
 @register.filter
 def input_uses(asset: Asset) -> list[tuple[str, str, str]]:
     """(label, family, mode) of each form this result can go to as input."""
-    return [(str(label), family, str(mode)) for family, mode, label in INPUT_USES.get(asset.kind, [])]
+    return [
+        (str(label), family, str(mode))
+        for family, mode, label in INPUT_USES.get(asset.kind, [])
+        if mode != Kind.WATERMARK_REMOVAL or asset.is_sora_video
+    ]
+
+
+@register.filter
+def mj_offered_buttons(generation: Generation) -> list[mj_buttons.Button]:
+    """The Midjourney buttons this result offers, with readable labels (unknown ones left out)."""
+    return mj_buttons.offered(generation.buttons or [], result_text=generation.result_text)
+
+
+@register.filter
+def mj_modal_prompt(generation: Generation, button: mj_buttons.Button) -> str:
+    """What a modal button's prompt field starts with: the prompt typed so far (custom zoom adds --zoom)."""
+    if button.action == mj_buttons.Action.CUSTOM_ZOOM and "--zoom" not in generation.prompt:
+        return f"{generation.prompt} --zoom 1.5".strip()
+    return generation.prompt
+
+
+@register.filter
+def parent_link(generation: Generation) -> str:
+    """Where "from #N" leads: the parent's card on this page, or on its own project's page."""
+    anchor = f"#generation-{generation.parent_id}"
+    parent = generation.parent
+    if parent is None or parent.project_id == generation.project_id:
+        return anchor
+    return reverse("project_detail", args=[parent.project_id]) + anchor

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 
 from studio.accounts.models import Team, User
 from studio.projects.models import Project
@@ -25,11 +26,19 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User.objects.create_user(email=email, password=password, display_name="Demo")
-            # The demo works in its personal team, the one it lands on after logging in.
-            team = Team.objects.get(memberships__user=user, is_personal=True)
-            if team.name != "Demo team":
+            # The demo works in the team sign-up made for it, renamed: a shared demo team, not a personal
+            # one (the team list would otherwise call it "personal").
+            team = (
+                Team.objects.filter(memberships__user=user)
+                .filter(Q(is_personal=True) | Q(name="Demo team"))
+                .order_by("pk")
+                .first()
+            )
+            assert team is not None, "sign-up gives every user a team"
+            if team.name != "Demo team" or team.is_personal:
                 team.name = "Demo team"
-                team.save(update_fields=["name"])
+                team.is_personal = False
+                team.save(update_fields=["name", "is_personal"])
             if not Project.objects.filter(team=team).exists():
                 Project.objects.create(
                     team=team,

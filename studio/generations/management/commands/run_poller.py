@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from studio.generations.polling import poll_due_generations
+from studio.generations.tasks import enqueue_catalogue_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,15 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         self.stdout.write(f"Poller running, one tick every {interval:g} s.")
+        # The teams' model lists are refreshed by a worker: the first time soon after start, then on schedule.
+        catalogue_due = time.monotonic() + min(60.0, settings.CATALOGUE_REFRESH_EVERY)
         while not stopping:
             started = time.monotonic()
             close_old_connections()
             try:
+                if not once and started >= catalogue_due:
+                    catalogue_due = started + settings.CATALOGUE_REFRESH_EVERY / 6
+                    enqueue_catalogue_refresh()
                 report = poll_due_generations()
                 if report.claimed:
                     logger.info(

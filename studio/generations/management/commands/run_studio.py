@@ -11,14 +11,17 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from aitre_site.addresses import local_url
 
 
 class Command(BaseCommand):
     help = "Runs the web server, the django-q2 worker and the poller together (Ctrl-C stops all)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--addr", default=os.environ.get("RUN_ADDR", "127.0.0.1:8000"))
+        parser.add_argument("--addr", default=settings.RUN_ADDR)
 
     def handle(self, *args: Any, addr: str, **options: Any) -> None:
         manage = [sys.executable, "manage.py"]
@@ -27,8 +30,12 @@ class Command(BaseCommand):
             "worker": [*manage, "qcluster"],
             "poller": [*manage, "run_poller"],
         }
-        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        # Every child derives SITE_URL and the sandbox's address from this (unless they are set), so the
+        # worker sends the sandbox's requests to the port the web server really listens on.
+        child_env = {**os.environ, "RUN_ADDR": addr}
+        children = {name: subprocess.Popen(cmd, env=child_env) for name, cmd in commands.items()}
         self.stdout.write(f"Started {', '.join(children)} (Ctrl-C stops everything).")
+        self.stdout.write(f"Studio: {local_url(addr)}/  Sandbox gateway: {self._sandbox_url(addr)}")
 
         stopping = False
 
@@ -56,3 +63,10 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     child.kill()
         self.stdout.write("Stopped.")
+
+    def _sandbox_url(self, addr: str) -> str:
+        """The sandbox address the children will use (what settings derive from RUN_ADDR, or the override)."""
+        if os.environ.get("SANDBOX_BASE_URL"):
+            return os.environ["SANDBOX_BASE_URL"]
+        site = os.environ.get("SITE_URL") or local_url(addr)
+        return f"{site.rstrip('/')}/sandbox"
