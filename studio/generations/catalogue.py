@@ -13,8 +13,9 @@ import re
 from django.core.cache import cache
 
 from studio.accounts.models import Team
+from studio.generations import gateway
 from studio.generations.kinds import KINDS
-from studio.upstream import Capability, Timeouts, UpstreamError, classify_model, get_client
+from studio.upstream import Capability, Timeouts, UpstreamError, classify_model
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def gateway_model_ids(team: Team) -> list[str]:
     if cached is not None:
         return cached
     try:
-        client = get_client(team.effective_gateway_url, team.effective_api_key, timeouts=CATALOGUE_TIMEOUTS)
+        client = gateway.client_for(team, timeouts=CATALOGUE_TIMEOUTS)
         ids = [model.id for model in client.models.list()]
     except UpstreamError as exc:
         logger.info("Model list unavailable for team %s: %s", team.pk, exc)

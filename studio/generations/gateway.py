@@ -8,17 +8,31 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from studio.accounts.models import Team
 from studio.generations.models import Generation, GenerationEvent
-from studio.upstream import GatewayClient, UpstreamError, get_client
+from studio.upstream import AddressPolicy, GatewayClient, Timeouts, UpstreamError, get_client
 
 
-def client_for(team: Team) -> GatewayClient:
+def address_policy() -> AddressPolicy:
+    """Where the gateway client may connect: the rules result downloads follow, with the same allow-list.
+
+    Plain http goes only to allow-listed hosts (the sandbox's), except in development.
+    """
+    return AddressPolicy.build(
+        allowed_private_hosts=settings.DOWNLOAD_ALLOWED_PRIVATE_HOSTS, allow_plain_http=settings.DEBUG
+    )
+
+
+def client_for(team: Team, *, timeouts: Timeouts | None = None) -> GatewayClient:
     """The shared, pooled client of the team's gateway (one per gateway and key per process)."""
-    return get_client(team.effective_gateway_url, team.effective_api_key)
+    options: dict[str, Any] = {"policy": address_policy()}
+    if timeouts is not None:
+        options["timeouts"] = timeouts
+    return get_client(team.effective_gateway_url, team.effective_api_key, **options)
 
 
 def _backoff_key(team: Team) -> str:
@@ -67,5 +81,9 @@ def explain(exc: UpstreamError) -> str:
         "malformed_response": _("The gateway sent an answer the studio cannot read."),
         "not_sent": _("Could not reach the gateway; nothing was submitted. Retry."),
         "task_not_found": _("The gateway no longer knows this task."),
+        "forbidden_address": _(
+            "The gateway's address is not a public internet address, so the studio does not connect to it."
+        ),
+        "insecure_url": _("The gateway address must start with https://."),
     }
     return messages.get(exc.code, _("The gateway could not handle the request."))
