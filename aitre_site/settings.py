@@ -192,8 +192,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "studio.accounts.throttling.username_from_request"
 AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
-AXES_IPWARE_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Reverse proxies in front of the studio; both throttles read the client's address through one function.
+TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "studio.accounts.throttling.client_address"
 AXES_VERBOSE = False
 # allauth's own limiter would also lock an e-mail out from *every* address after five failures, which is
 # the lock-out-the-victim hole; it keeps only its per-address limit, and django-axes handles the rest.
