@@ -350,8 +350,12 @@ SECURE_CSP: dict[str, list[str]] = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-# Sessions are read from the cache, so the page's live poll costs no session query.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, so logging out (or a password change) ends a session in every process at
+# once. With REDIS_URL the cache is shared by every process, so sessions are also read through it and the
+# page's live poll costs no session query; a per-process cache would keep a logged-out session alive.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 
 LOGGING: dict[str, Any] = {
     "version": 1,
