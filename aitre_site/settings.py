@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "studio.accounts.middleware.PrivatePagesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -201,7 +202,8 @@ AXES_VERBOSE = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip"}
 
 # E-mail: printed to the console unless EMAIL_URL (e.g. smtp+tls://user:pass@host:587) is set.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# An empty EMAIL_URL means "not set", as it does for DATABASE_URL and REDIS_URL.
+_email = environ.Env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 _smtp_options = {
     "host": _email.get("EMAIL_HOST", ""),
     "port": _email.get("EMAIL_PORT") or 25,
