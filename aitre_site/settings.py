@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "studio.accounts.middleware.PrivatePagesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -199,15 +200,17 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "studio.accounts.throttling.username_from_request"
 AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
-AXES_IPWARE_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Reverse proxies in front of the studio; both throttles read the client's address through one function.
+TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "studio.accounts.throttling.client_address"
 AXES_VERBOSE = False
 # allauth's own limiter would also lock an e-mail out from *every* address after five failures, which is
 # the lock-out-the-victim hole; it keeps only its per-address limit, and django-axes handles the rest.
 ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip"}
 
 # E-mail: printed to the console unless EMAIL_URL (e.g. smtp+tls://user:pass@host:587) is set.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# An empty EMAIL_URL means "not set", as it does for DATABASE_URL and REDIS_URL.
+_email = environ.Env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 _smtp_options = {
     "host": _email.get("EMAIL_HOST", ""),
     "port": _email.get("EMAIL_PORT") or 25,
@@ -367,8 +370,12 @@ SECURE_CSP: dict[str, list[str]] = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-# Sessions are read from the cache, so the page's live poll costs no session query.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, so logging out (or a password change) ends a session in every process at
+# once. With REDIS_URL the cache is shared by every process, so sessions are also read through it and the
+# page's live poll costs no session query; a per-process cache would keep a logged-out session alive.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 
 LOGGING: dict[str, Any] = {
     "version": 1,

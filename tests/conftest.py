@@ -85,6 +85,12 @@ def client_for() -> Callable[[User], Client]:
     return make
 
 
+@pytest.fixture
+def session_queries(settings) -> int:  # type: ignore[no-untyped-def]
+    """Queries a signed-in request spends reading its session: none when a shared cache holds sessions."""
+    return 0 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db" else 1
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     """The production hasher takes ~0.3 s per password by design; tests need speed, not strength."""

@@ -150,3 +150,34 @@ def test_a_malformed_run_addr_stops_the_start_up() -> None:
 
     assert result.returncode != 0
     assert "RUN_ADDR" in result.stderr
+
+
+def test_check_deploy_warns_when_the_sandbox_is_served_in_production() -> None:
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, "SANDBOX_ENABLED": "true"}
+    )
+
+    assert result.returncode != 0
+    assert "sandbox.W001" in result.stdout + result.stderr
+
+
+def test_an_empty_email_url_means_the_console_default() -> None:
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.MAILERS['default']['BACKEND'])",
+        env={"EMAIL_URL": ""},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "console" in result.stdout.lower()
+
+
+def test_sessions_use_the_database_without_redis_and_the_shared_cache_with_it() -> None:
+    code = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+
+    embedded = _manage("shell", "-c", code, env={"REDIS_URL": ""})
+    with_redis = _manage("shell", "-c", code, env={"REDIS_URL": "redis://127.0.0.1:6379/1"})
+
+    assert embedded.stdout.strip().endswith("sessions.backends.db"), embedded.stderr
+    assert with_redis.stdout.strip().endswith("sessions.backends.cached_db"), with_redis.stderr

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from studio.accounts.services import mail_language
+from studio.accounts.throttling import client_address
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -30,3 +31,7 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
                 template_prefix, email, context, headers={**(headers or {}), "Content-Language": language}
             )
         return message
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address allauth's rate limits count: the same one django-axes counts (TRUSTED_PROXY_COUNT)."""
+        return client_address(request)

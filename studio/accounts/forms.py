@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from studio.accounts.models import Role, Team, User
+from studio.generations.gateway import address_policy
+from studio.upstream import network
 
 
 class ProfileForm(forms.ModelForm[User]):
@@ -42,16 +41,16 @@ class RoleForm(forms.Form):
 
 
 def _points_to_private_network(host: str) -> bool:
-    """True when the host is, or resolves to, an address that is not global (private, loopback, ...).
+    """True when the host is, or resolves to, an address that is not on the public internet.
 
     A name that does not resolve now is let through: "Test connection" will say it cannot be reached.
-    This check is a courtesy at the form; the connection itself is checked again when it is made.
+    This check is a courtesy at the form; every connection is checked again when it is made.
     """
     try:
-        infos = socket.getaddrinfo(host, None)
-    except (OSError, UnicodeError):
+        addresses = network.resolve_addresses(host, 443)
+    except OSError:
         return False
-    return any(not ipaddress.ip_address(info[4][0]).is_global for info in infos)
+    return not all(network.is_public_address(address) for address in addresses)
 
 
 class GatewayForm(forms.Form):
@@ -108,13 +107,17 @@ class GatewayForm(forms.Form):
         if parts.path.rstrip("/").endswith("/v1"):
             raise forms.ValidationError(_("Leave out the trailing /v1: the studio adds it."))
         host = parts.hostname or ""
-        # Outside development, a team may not point the studio at addresses on its own network.
-        if (
-            not settings.DEBUG
-            and host not in settings.DOWNLOAD_ALLOWED_PRIVATE_HOSTS
-            and _points_to_private_network(host)
-        ):
+        policy = address_policy()
+        # The rules every connection to the gateway follows, said here when they can be said in words.
+        if not policy.is_allow_listed(host) and _points_to_private_network(host):
             raise forms.ValidationError(_("This address points to a private network."))
+        if parts.scheme == "http" and not policy.allow_plain_http and not policy.is_allow_listed(host):
+            raise forms.ValidationError(
+                _(
+                    "The address must start with https://: over plain http:// the API key and every "
+                    "prompt would cross the network unencrypted."
+                )
+            )
         return url
 
     def clean(self) -> dict[str, Any]:

@@ -1,5 +1,4 @@
-"""Shows every date and time in the signed-in user's own time zone (they are stored in UTC), and the
-studio in the user's own language."""
+"""Middleware for signed-in people: their own time zone and language, and pages no cache keeps."""
 
 import zoneinfo
 from collections.abc import Callable
@@ -8,8 +7,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
+SANDBOX_PREFIX = "/sandbox/"
+
 
 class UserTimezoneMiddleware:
+    """Shows every date and time in the signed-in user's own time zone (they are stored in UTC)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -73,3 +76,25 @@ def set_language_cookie(response: HttpResponse, language: str) -> None:
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
+
+
+class PrivatePagesMiddleware:
+    """Marks every answer to a signed-in person `Cache-Control: private, no-store`.
+
+    Their pages show team data; no shared cache may keep them, and the browser must not either, so that
+    the back button after logging out on a shared computer shows nothing. Answers that chose their own
+    caching keep it (media files, share pages), and the sandbox, a stand-in for another server, is left
+    alone. Static files never get here: WhiteNoise answers them first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(SANDBOX_PREFIX) or response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "private, no-store"
+        return response

@@ -23,10 +23,10 @@ from studio.accounts.models import (
     User,
     hash_token,
 )
-from studio.generations.gateway import explain
+from studio.generations.gateway import client_for, explain
 from studio.projects.audit import record_audit
 from studio.projects.models import AuditEvent
-from studio.upstream import UpstreamError, get_client
+from studio.upstream import UpstreamError
 
 
 class TeamRuleError(Exception):
@@ -399,7 +399,7 @@ def check_gateway_connection(*, team: Team) -> ConnectionCheck:
     if not team.uses_sandbox and not team.gateway_api_key:
         return ConnectionCheck(ok=False, message=_("Enter the gateway's API key first."))
     try:
-        models = get_client(team.effective_gateway_url, team.effective_api_key).models.list()
+        models = client_for(team).models.list()
     except UpstreamError as exc:
         # The studio's own (translated) sentence, then the gateway's words as it said them.
         words = f" {exc.gateway_message}" if exc.gateway_message else ""

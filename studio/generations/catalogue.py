@@ -26,9 +26,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from studio.accounts.models import Team
+from studio.generations import gateway
 from studio.generations.kinds import KINDS
 from studio.generations.models import GatewayModel, Generation, Status
-from studio.upstream import Capability, Timeouts, UpstreamError, classify_model, get_client
+from studio.upstream import Capability, Timeouts, UpstreamError, classify_model
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def refresh_catalogue(*, team: Team) -> list[str]:
     GatewayModel rows added or marked seen, the cached list replaced, the last failure forgotten.
     """
     try:
-        client = get_client(team.effective_gateway_url, team.effective_api_key, timeouts=CATALOGUE_TIMEOUTS)
+        client = gateway.client_for(team, timeouts=CATALOGUE_TIMEOUTS)
         listed = client.models.list()
     except UpstreamError as exc:
         logger.info("Model list unavailable for team %s: %s", team.pk, exc)

@@ -24,6 +24,9 @@ from pathlib import Path
 import httpx
 from django.utils.translation import gettext as _
 
+# The address rules are the gateway client's too: one definition of "public internet address".
+from studio.upstream.network import is_public_address, normalise_host
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=5.0)
@@ -34,8 +37,6 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _EXPIRED_STATUSES = frozenset({403, 404, 410})
 _MEBIBYTE = 1024 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 class DownloadError(Exception):
@@ -58,32 +59,6 @@ class Downloaded:
     sha256: str
     content_type_header: str
     final_url: str
-
-
-def is_public_address(address: IPAddress) -> bool:
-    """Whether the address is on the public internet, looking through IPv6 forms that embed an IPv4 one."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.teredo is not None:
-            return False
-        embedded = address.ipv4_mapped or address.sixtofour or _nat64_embedded(address)
-        if embedded is not None:
-            return is_public_address(embedded)
-    if isinstance(address, ipaddress.IPv4Address) and address in _CGNAT:
-        return False
-    return address.is_global and not (
-        address.is_multicast
-        or address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_unspecified
-    )
-
-
-def _nat64_embedded(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    if address in _NAT64:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
 
 
 def resolve_host(host: str, port: int) -> list[IPAddress]:
@@ -221,11 +196,7 @@ def _parse_url(url: str) -> httpx.URL:
 
 
 def _normalise_host(host: str) -> str:
-    host = host.strip().strip("[]").rstrip(".").lower()
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        return host.encode("idna").decode("ascii") if not host.isascii() else host
+    return normalise_host(host)
 
 
 def _normalise_hosts(hosts: Collection[str]) -> frozenset[str]:

@@ -82,6 +82,10 @@ EXPLANATIONS: dict[str, Promise] = {
         "Check the gateway address in the team's settings (or that the studio's server runs at the "
         "sandbox address), then retry."
     ),
+    "forbidden_address": _(
+        "The gateway's address is not a public internet address, so the studio does not connect to it."
+    ),
+    "insecure_url": _("The gateway address must start with https://."),
     "outcome_unknown": _(
         "The request reached the gateway but no answer came back, so we cannot tell whether the job "
         "started (it may still be billed). Retry to send it again."

@@ -36,11 +36,13 @@ from studio.upstream.errors import (
 from studio.upstream.media import MediaFile, MediaLink, ProgressUpdate, extract_media, group_media
 from studio.upstream.midjourney import MidjourneySubmission
 from studio.upstream.models import ModelInfo
+from studio.upstream.network import AddressPolicy
 from studio.upstream.tasks import MidjourneyButton, TaskStatus, TaskView
 from studio.upstream.transport import Timeouts
 from studio.upstream.uploads import FileUpload, to_data_url
 
 __all__ = [
+    "AddressPolicy",
     "AuthenticationFailed",
     "BadRequest",
     "BannedPrompt",

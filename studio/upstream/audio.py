@@ -76,7 +76,7 @@ class AudioAPI:
             raise MalformedResponse(
                 "The gateway sent no audio.",
                 status_code=response.status_code,
-                gateway_message=response.content[:500].decode("utf-8", errors="replace"),
+                gateway_message=response.describe("audio"),
                 request_id=response.request_id,
             )
         return SpeechAudio(

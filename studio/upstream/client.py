@@ -16,6 +16,7 @@ from studio.upstream.embeddings import EmbeddingsAPI
 from studio.upstream.images import ImagesAPI
 from studio.upstream.midjourney import MidjourneyAPI
 from studio.upstream.models import ModelsAPI
+from studio.upstream.network import AddressPolicy
 from studio.upstream.sora import SoraAPI
 from studio.upstream.transport import GatewayHttp, Timeouts
 from studio.upstream.video import VideoAPI
@@ -28,7 +29,11 @@ def normalise_base_url(base_url: str) -> str:
 
 
 class GatewayClient:
-    """Typed access to every endpoint family of one gateway, over one pooled `httpx.Client`."""
+    """Typed access to every endpoint family of one gateway, over one pooled `httpx.Client`.
+
+    Without a `transport`, every connection is checked against `policy` (see `studio.upstream.network`);
+    the default policy connects only to public addresses over https.
+    """
 
     def __init__(
         self,
@@ -37,6 +42,7 @@ class GatewayClient:
         *,
         timeouts: Timeouts | None = None,
         transport: httpx.BaseTransport | None = None,
+        policy: AddressPolicy | None = None,
         midjourney_mode: str | None = None,
         max_connections: int = 20,
     ) -> None:
@@ -46,6 +52,7 @@ class GatewayClient:
             api_key=api_key,
             timeouts=timeouts or Timeouts(),
             transport=transport,
+            policy=policy,
             max_connections=max_connections,
         )
         self.chat = ChatAPI(self._http)

@@ -34,6 +34,7 @@ from studio.upstream.errors import (
     TaskNotFound,
     UpstreamError,
 )
+from studio.upstream.network import AddressPolicy, CheckedTransport, ForbiddenAddress
 from studio.upstream.payloads import as_int, as_mapping, as_text
 
 logger = logging.getLogger("studio.upstream")
@@ -41,7 +42,6 @@ logger = logging.getLogger("studio.upstream")
 REQUEST_ID_HEADER = "X-Oneapi-Request-Id"
 _REQUEST_ID_IN_MESSAGE = re.compile(r"\s*\(request id: ([^)]+)\)\s*$")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_MAX_ERROR_TEXT = 500
 
 _TASK_NOT_FOUND_MARKERS = (
     "task_not_exist",
@@ -111,10 +111,15 @@ class GatewayResponse:
     content: bytes
     content_type: str
     request_id: str | None
+    path: str = ""
 
     @property
     def is_json(self) -> bool:
         return "json" in self.content_type
+
+    def describe(self, expected: str) -> str:
+        """Say what came back instead of `expected`, never quoting a body that may not be the gateway's."""
+        return describe_answer(self.status_code, self.path, f"not {expected}")
 
     def json(self) -> Any:
         try:
@@ -123,7 +128,7 @@ class GatewayResponse:
             raise MalformedResponse(
                 "The gateway's answer is not JSON.",
                 status_code=self.status_code,
-                gateway_message=_excerpt(self.content),
+                gateway_message=self.describe("JSON"),
                 request_id=self.request_id,
             ) from error
 
@@ -133,7 +138,7 @@ class GatewayResponse:
             raise MalformedResponse(
                 "The gateway's answer is not a JSON object.",
                 status_code=self.status_code,
-                gateway_message=_excerpt(self.content),
+                gateway_message=self.describe("a JSON object"),
                 request_id=self.request_id,
             )
         return payload
@@ -154,6 +159,7 @@ class GatewayHttp:
         api_key: str,
         timeouts: Timeouts,
         transport: httpx.BaseTransport | None = None,
+        policy: AddressPolicy | None = None,
         max_connections: int = 20,
         user_agent: str = "aitre-studio",
     ) -> None:
@@ -166,11 +172,16 @@ class GatewayHttp:
         headers = {"User-Agent": user_agent}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        if transport is None:
+            # The team chose this address: every connection is checked against the address policy (a
+            # strict one unless the caller passes its own), and made to the address that was checked.
+            transport = CheckedTransport(policy=policy or AddressPolicy(), limits=limits)
         self._client = httpx.Client(
             base_url=base_url,
             headers=headers,
             timeout=timeouts.for_kind(CallKind.DEFAULT),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=limits,
             transport=transport,
             trust_env=False,
             follow_redirects=False,
@@ -206,6 +217,7 @@ class GatewayHttp:
                 content=content,
                 content_type=response.headers.get("content-type", "").lower(),
                 request_id=request_id,
+                path=_path_only(path),
             )
 
     @contextmanager
@@ -251,8 +263,20 @@ class GatewayHttp:
                     content=content,
                     method=method,
                     secret=self._secret,
+                    path=_path_only(path),
                 )
             yield response
+
+
+def _path_only(path: str) -> str:
+    return path.split("?", 1)[0]
+
+
+def describe_answer(status_code: int, path: str, note: str = "") -> str:
+    """A classified reason for an answer that is not in the gateway's format: status and path, no body."""
+    where = f" at {path}" if path else ""
+    detail = f", {note}" if note else ""
+    return f"The gateway answered {status_code}{where}{detail}."
 
 
 def _read_capped(response: httpx.Response, max_bytes: int | None, request_id: str | None) -> bytes:
@@ -295,6 +319,10 @@ def translate_transport_errors(method: str, request_id: str | None) -> Iterator[
     """Turn httpx transport failures into "not sent" (safe to retry) or "outcome unknown"."""
     try:
         yield
+    except ForbiddenAddress as error:
+        raise NotSentTimeout(
+            error.message, request_id=request_id, retryable=False, code=error.code
+        ) from error
     except httpx.ConnectError as error:
         # Nothing listens at that address (a wrong port, a server that is down): waiting will not help.
         if "refused" in str(error).lower():
@@ -337,11 +365,12 @@ class _ErrorBody:
     properties: Mapping[str, Any]
 
 
-def _parse_error_body(content: bytes) -> _ErrorBody:
+def _parse_error_body(content: bytes) -> _ErrorBody | None:
+    """The gateway's error envelope, or None when the body is not one (an HTML page, other JSON)."""
     try:
         payload = json.loads(content)
     except (ValueError, UnicodeDecodeError):
-        return _ErrorBody(_excerpt(content), "", "", None, {})
+        return None
     record = as_mapping(payload)
     error = record.get("error")
     if isinstance(error, Mapping):
@@ -364,11 +393,10 @@ def _parse_error_body(content: bytes) -> _ErrorBody:
             as_mapping(record.get("properties")),
         )
     message = as_text(record.get("message")) or as_text(record.get("detail"))
-    return _ErrorBody(message or _excerpt(content), "", as_text(record.get("code")), None, {})
-
-
-def _excerpt(content: bytes) -> str:
-    return content[:_MAX_ERROR_TEXT].decode("utf-8", errors="replace").strip()
+    code = as_text(record.get("code"))
+    if not message and not code:
+        return None
+    return _ErrorBody(message, "", code, None, {})
 
 
 def clean_gateway_message(message: str) -> str:
@@ -400,9 +428,14 @@ def error_from_response(
     content: bytes,
     method: str,
     secret: str = "",
+    path: str = "",
 ) -> UpstreamError:
-    """Map a non-2xx answer to the `UpstreamError` subclass a user can act on."""
-    body = _parse_error_body(content)
+    """Map a non-2xx answer to the `UpstreamError` subclass a user can act on.
+
+    Only the gateway's own error envelope is quoted; any other body (a proxy's HTML page, an internal
+    server's answer) is never echoed, only described by its status and path.
+    """
+    body = _parse_error_body(content) or _ErrorBody(describe_answer(status_code, path), "", "", None, {})
     gateway_message = body.message.replace(secret, "***") if secret else body.message
     request_id = headers.get(REQUEST_ID_HEADER)
     if not request_id:

@@ -154,3 +154,67 @@ def test_login_throttle_counts_case_and_space_variants_together(user: User, emai
     _login(attacker, email, "guess", ip=ATTACKER_IP)
 
     assert _login(attacker, user.email, PASSWORD, ip=ATTACKER_IP).status_code == 429
+
+
+PROXY_IP = "10.0.0.2"
+
+
+def _login_through_proxy(client: Client, email: str, password: str, forwarded_for: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        reverse("account_login"),
+        {"login": email, "password": password},
+        REMOTE_ADDR=PROXY_IP,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_allauth_rate_limit_counts_the_client_behind_a_trusted_proxy(user: User, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/m/ip"}
+    attacker = Client()
+    # Different e-mails each time, so that only allauth's per-address limit (not axes) can stop them.
+    for attempt in range(3):
+        _login_through_proxy(attacker, f"nobody-{attempt}@example.com", "guess", ATTACKER_IP)
+    blocked = _login_through_proxy(attacker, user.email, PASSWORD, ATTACKER_IP)
+
+    victim = _login_through_proxy(Client(), user.email, PASSWORD, VICTIM_IP)
+
+    assert blocked.status_code == 200
+    assert "Too many failed login attempts" in blocked.text
+    assert victim.status_code == 302
+
+
+def test_allauth_rate_limit_ignores_forwarded_addresses_the_client_wrote(user: User, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/m/ip"}
+    attacker = Client()
+    # The proxy appends the address it saw; whatever the attacker put before it changes nothing.
+    for attempt in range(3):
+        _login_through_proxy(
+            attacker, f"nobody-{attempt}@example.com", "guess", f"198.51.100.{attempt}, {ATTACKER_IP}"
+        )
+
+    blocked = _login_through_proxy(attacker, user.email, PASSWORD, f"192.0.2.99, {ATTACKER_IP}")
+
+    assert blocked.status_code == 200
+    assert "Too many failed login attempts" in blocked.text
+
+
+def test_axes_and_allauth_read_the_same_client_address(settings, rf) -> None:  # type: ignore[no-untyped-def]
+    from allauth.account.adapter import get_adapter
+    from axes.helpers import get_client_ip_address
+
+    settings.TRUSTED_PROXY_COUNT = 2
+    request = rf.post("/", REMOTE_ADDR=PROXY_IP, HTTP_X_FORWARDED_FOR=f"192.0.2.1, {ATTACKER_IP}, 10.0.0.1")
+
+    assert get_adapter(request).get_client_ip(request) == ATTACKER_IP
+    assert get_client_ip_address(request) == ATTACKER_IP
+
+
+def test_client_address_is_the_socket_peer_without_trusted_proxies(settings, rf) -> None:  # type: ignore[no-untyped-def]
+    from studio.accounts.throttling import client_address
+
+    settings.TRUSTED_PROXY_COUNT = 0
+    request = rf.post("/", REMOTE_ADDR=ATTACKER_IP, HTTP_X_FORWARDED_FOR="192.0.2.1")
+
+    assert client_address(request) == ATTACKER_IP

@@ -13,10 +13,14 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from studio.upstream import GatewayClient, TaskView, Timeouts
+from studio.upstream import AddressPolicy, GatewayClient, TaskView, Timeouts
 from tests.sandbox.helpers import decode_image, video_facts
 
 API_KEY = "sk-test"
+# The sandbox listens on loopback, which the client reaches only when the host is allow-listed.
+LOOPBACK_POLICY = AddressPolicy.build(
+    allowed_private_hosts=["localhost", "127.0.0.1"], allow_plain_http=False
+)
 # Tests poll like the studio's poller, only faster, and give up long before the suite's budget.
 POLL_INTERVAL = 0.05
 POLL_TIMEOUT = 10.0
@@ -52,7 +56,7 @@ def gateway_for(gateway_url) -> Iterator[Callable[..., GatewayClient]]:
     clients: list[GatewayClient] = []
 
     def make(key: str = API_KEY, *, timeouts: Timeouts | None = None, **options: object) -> GatewayClient:
-        client = GatewayClient(gateway_url, key, timeouts=timeouts, **options)
+        client = GatewayClient(gateway_url, key, timeouts=timeouts, policy=LOOPBACK_POLICY, **options)
         clients.append(client)
         return client
 

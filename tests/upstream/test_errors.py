@@ -169,7 +169,9 @@ def test_error_is_gateway_unavailable_when_proxy_answers_with_html():
     error = call_models(gateway)
 
     assert isinstance(error, GatewayUnavailable)
-    assert "502 Bad Gateway" in error.gateway_message
+    # A body that is not the gateway's error envelope is described, never quoted.
+    assert error.gateway_message == "The gateway answered 502 at /v1/models."
+    assert "Bad Gateway" not in error.message
 
 
 def test_error_is_bad_request_with_chinese_message_preserved_verbatim():
@@ -220,7 +222,7 @@ def test_error_is_malformed_response_when_success_body_is_not_json():
 
     assert isinstance(error, MalformedResponse)
     assert error.code == "malformed_response"
-    assert "maintenance" in error.gateway_message
+    assert error.gateway_message == "The gateway answered 200 at /v1/video/generations, not JSON."
 
 
 def test_error_is_malformed_response_when_gateway_redirects():

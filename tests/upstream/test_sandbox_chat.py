@@ -25,6 +25,7 @@ ENDPOINT_OF = {
     Capability.IMAGES_API: Endpoint.IMAGES,
     Capability.VIDEO_VEO3_ASYNC: Endpoint.VIDEO,
     Capability.VIDEO_SORA2: Endpoint.SORA,
+    Capability.SORA_CHARACTER: Endpoint.SORA,
     Capability.MIDJOURNEY: Endpoint.MIDJOURNEY,
     Capability.TTS: Endpoint.SPEECH,
     Capability.STT: Endpoint.TRANSCRIPTION,

@@ -19,6 +19,7 @@ from studio.upstream import (
     Timeouts,
     user_message,
 )
+from tests.upstream.conftest import LOOPBACK_POLICY
 
 # One call per surface, each with its own error envelope: OpenAI (A), task (B), Midjourney (C) and the
 # video-content proxy (D).
@@ -81,7 +82,9 @@ def test_gateway_raises_malformed_response_for_a_body_that_is_not_json(gateway_f
         call(gateway_for("sk-test-fault-malformed"))
 
     assert caught.value.status_code == 200
-    assert caught.value.gateway_message.startswith('{"code":"success"')
+    # The broken body is described by status and path, never quoted back.
+    assert caught.value.gateway_message.startswith("The gateway answered 200 at /")
+    assert '{"code"' not in caught.value.gateway_message
 
 
 def test_chat_stream_raises_malformed_response_for_a_body_that_is_not_json(gateway_for):
@@ -136,7 +139,10 @@ def test_gateway_raises_not_sent_timeout_when_nothing_listens():
     # The port was free a moment ago and nothing listens on it now: the connection is refused.
     with (
         GatewayClient(
-            f"http://127.0.0.1:{port}/sandbox", "sk-test", timeouts=Timeouts(connect=1.0)
+            f"http://127.0.0.1:{port}/sandbox",
+            "sk-test",
+            timeouts=Timeouts(connect=1.0),
+            policy=LOOPBACK_POLICY,
         ) as client,
         pytest.raises(NotSentTimeout) as caught,
     ):
