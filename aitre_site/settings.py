@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "studio.accounts",
     "studio.projects",
     "studio.generations",
+    "studio.costs",
     "studio.sandbox",
 ]
 

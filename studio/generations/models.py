@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -73,6 +74,11 @@ POLLED = frozenset({Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT})
 TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.OUTCOME_UNKNOWN})
 # Statuses the page's poller keeps asking about (timed-out cards can still change, but rarely).
 LIVE = IN_FLIGHT
+
+
+# Sent inside the transaction of every status change this module makes, so that what receivers write
+# (the costs app settles a finished generation's charge) commits or rolls back with the change itself.
+status_changed = Signal()
 
 
 class GenerationQuerySet(models.QuerySet["Generation"]):
@@ -291,6 +297,14 @@ class Generation(models.Model):
                     message=message,
                     payload=payload,
                     at=now,
+                )
+                status_changed.send(
+                    sender=Generation,
+                    generation=self,
+                    previous=previous or "",
+                    status=to,
+                    fields=fields,
+                    payload=payload,
                 )
         if changed:
             self.status = to

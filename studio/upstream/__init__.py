@@ -34,11 +34,13 @@ from studio.upstream.errors import (
 from studio.upstream.media import MediaFile, MediaLink, ProgressUpdate, extract_media, group_media
 from studio.upstream.midjourney import MidjourneySubmission
 from studio.upstream.models import ModelInfo
+from studio.upstream.pricing import QUOTA_PER_UNIT, ModelPricing, PriceList
 from studio.upstream.tasks import MidjourneyButton, TaskStatus, TaskView
 from studio.upstream.transport import Timeouts
 from studio.upstream.uploads import FileUpload, to_data_url
 
 __all__ = [
+    "QUOTA_PER_UNIT",
     "AuthenticationFailed",
     "BadRequest",
     "BannedPrompt",
@@ -60,9 +62,11 @@ __all__ = [
     "MidjourneySubmission",
     "ModelInfo",
     "ModelNotAvailable",
+    "ModelPricing",
     "NotSentTimeout",
     "OutcomeUnknown",
     "PermissionDenied",
+    "PriceList",
     "ProgressUpdate",
     "QueueFull",
     "QuotaExhausted",
