@@ -228,6 +228,7 @@ class Charge(models.Model):
     amount = models.BigIntegerField(null=True, blank=True)
     # What the gateway reported while the task ran (task `quota`), kept until the charge settles.
     reported = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=12, default="USD")
     state = models.CharField(max_length=10, choices=State.choices, default=State.RESERVED)
     is_estimated = models.BooleanField(default=True)
     settled_at = models.DateTimeField(null=True, blank=True)

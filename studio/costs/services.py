@@ -226,6 +226,7 @@ def reserve_cost(*, generation: Generation) -> Charge:
         month=month,
         estimate=estimate.amount,
         amount=estimate.amount,
+        currency=settings.currency,
     )
 
 

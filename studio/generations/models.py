@@ -106,7 +106,8 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
     def for_cards(self) -> GenerationQuerySet:
         """Everything a task card shows, in a fixed number of queries."""
-        return self.select_related("created_by", "parent").prefetch_related(
+        # "charge" is the costs app's one-to-one (what the generation cost), shown on the card.
+        return self.select_related("created_by", "parent", "charge").prefetch_related(
             models.Prefetch("assets", queryset=Asset.objects.filter(role=Asset.Role.RESULT))
         )
 
