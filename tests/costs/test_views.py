@@ -72,7 +72,9 @@ def test_card_shows_the_cost(priced_team, project, user, client_for) -> None:  #
     assert "est. 0.40 USD" in response.content.decode()
 
 
-def test_price_override_rejects_unknown_models_negative_and_non_numeric_prices(priced_team, user, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_price_override_rejects_unknown_models_negative_and_non_numeric_prices(
+    priced_team, user, client_for
+) -> None:  # type: ignore[no-untyped-def]
     client = client_for(user)
     url = reverse("team_prices", args=[priced_team.pk])
     form = {"action": "price", "price-quota_type": "call"}
@@ -91,11 +93,21 @@ def test_price_override_rejects_unknown_models_negative_and_non_numeric_prices(p
 def test_price_override_wins_over_the_gateway(priced_team, user, client_for) -> None:  # type: ignore[no-untyped-def]
     response = client_for(user).post(
         reverse("team_prices", args=[priced_team.pk]),
-        {"action": "price", "price-name": "veo3-fast", "price-quota_type": "call", "price-model_price": "0.5"},
+        {
+            "action": "price",
+            "price-name": "veo3-fast",
+            "price-quota_type": "call",
+            "price-model_price": "0.5",
+        },
     )
 
     assert response.status_code == 302
-    assert services.estimate_cost(team=priced_team, kind=Kind.VEO3_VIDEO, model="veo3-fast", params={}, prompt="").amount == 500_000
+    assert (
+        services.estimate_cost(
+            team=priced_team, kind=Kind.VEO3_VIDEO, model="veo3-fast", params={}, prompt=""
+        ).amount
+        == 500_000
+    )
 
 
 def test_members_cannot_change_prices_or_budgets(priced_team, member_of, client_for) -> None:  # type: ignore[no-untyped-def]
@@ -106,19 +118,24 @@ def test_members_cannot_change_prices_or_budgets(priced_team, member_of, client_
         {"action": "price", "price-name": "veo3", "price-quota_type": "call", "price-model_price": "0"},
     )
     budget = client.post(
-        reverse("team_budgets", args=[priced_team.pk]), {"scope": "team", "limit": "100", "warn_percent": "80"}
+        reverse("team_budgets", args=[priced_team.pk]),
+        {"scope": "team", "limit": "100", "warn_percent": "80"},
     )
 
     assert price.status_code == budget.status_code == 403
 
 
-def test_budget_form_rejects_negative_limits_and_saves_good_ones(priced_team, project, user, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_budget_form_rejects_negative_limits_and_saves_good_ones(
+    priced_team, project, user, client_for
+) -> None:  # type: ignore[no-untyped-def]
     client = client_for(user)
     url = reverse("team_budgets", args=[priced_team.pk])
 
     bad = client.post(url, {"scope": "project", "project": project.pk, "limit": "-5", "warn_percent": "80"})
     missing = client.post(url, {"scope": "project", "limit": "5", "warn_percent": "80"})
-    good = client.post(url, {"scope": "project", "project": project.pk, "limit": "12.50", "warn_percent": "75"})
+    good = client.post(
+        url, {"scope": "project", "project": project.pk, "limit": "12.50", "warn_percent": "75"}
+    )
 
     assert bad.status_code == missing.status_code == 400
     assert "cannot be negative" in bad.content.decode()
