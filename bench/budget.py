@@ -219,7 +219,7 @@ def seed_spend(count: int) -> tuple[Any, Any]:
                 )
             )
         with transaction.atomic():
-            generations = Generation.objects.bulk_create([generation for generation, _amount in rows])
+            Generation.objects.bulk_create([generation for generation, _amount in rows])
             Charge.objects.bulk_create(
                 Charge(
                     generation=generation,
