@@ -14,7 +14,9 @@ from tests import factories
 PASSWORD = "a long enough passphrase 42"
 
 
-def test_estimate_updates_live_and_an_over_budget_submit_is_refused(live_server, django_user_model, page: Page) -> None:  # type: ignore[no-untyped-def]
+def test_estimate_updates_live_and_an_over_budget_submit_is_refused(
+    live_server, django_user_model, page: Page
+) -> None:  # type: ignore[no-untyped-def]
     complaints: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:

@@ -183,3 +183,11 @@ def test_costs_pages_need_login(client, priced_team) -> None:  # type: ignore[no
     response = client.get(reverse("team_spend", args=[priced_team.pk]))
 
     assert response.status_code == 302
+
+
+def test_detail_page_shows_the_cost(priced_team, project, user, client_for) -> None:  # type: ignore[no-untyped-def]
+    generation = start(project, user)
+
+    response = client_for(user).get(reverse("generation_detail", args=[generation.pk]))
+
+    assert "est. 0.40 USD" in response.content.decode()
