@@ -87,7 +87,7 @@ def setup_team(name: str) -> tuple[Any, Any, Any]:
 
 
 def concurrency(parallel: int) -> dict[str, Any]:
-    from django.db import close_old_connections
+    from django.db import connection
 
     from studio.costs import services
     from studio.costs.models import MICROS, Charge, SpendCounter
@@ -113,7 +113,7 @@ def concurrency(parallel: int) -> dict[str, Any]:
         except Exception as exc:
             errors.append(f"{type(exc).__name__}: {exc}")
         finally:
-            close_old_connections()
+            connection.close()  # each thread has its own; leave none open on PostgreSQL
 
     threads = [threading.Thread(target=submit) for _ in range(parallel)]
     started = time.perf_counter()

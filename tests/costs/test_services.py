@@ -6,7 +6,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from studio.accounts.models import Role
 from studio.costs import services
@@ -237,7 +237,7 @@ def test_concurrent_submits_never_pass_the_budget(transactional_db, user) -> Non
         except GenerationRuleError as exc:
             refused.append(str(exc))
         finally:
-            close_old_connections()
+            connection.close()  # each thread has its own; leave none open on PostgreSQL
 
     threads = [threading.Thread(target=submit) for _ in range(20)]
     for thread in threads:
