@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "studio.accounts",
     "studio.projects",
     "studio.generations",
+    "studio.costs",
     "studio.sandbox",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("studio.projects.history_urls")),
     path("", include("studio.projects.sharing_urls")),
     path("", include("studio.accounts.urls")),
+    path("", include("studio.costs.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from studio.accounts.models import Invitation, Membership, Role, Team, User
 from studio.accounts.services import create_invitation
+from studio.costs.models import Budget
 from studio.projects.models import Project
 from tests import factories
 
@@ -29,6 +30,7 @@ def victim_objects(team: Team, project: Project, member_of: Callable[[str], User
         "pk": project.pk,
         "membership_id": Membership.objects.get(team=team, user=member).pk,
         "invitation_id": invitation.pk,
+        "budget_id": Budget.objects.create(team=team, scope=Budget.Scope.TEAM, limit=1_000_000).pk,
     }
 
 
@@ -55,6 +57,16 @@ TEAM_URLS = [
     ("project_unarchive", ["pk"], "post"),
     ("project_delete", ["pk"], "get"),
     ("project_delete", ["pk"], "post"),
+    ("cost_estimate", ["pk"], "post"),
+    ("team_spend", ["team_id"], "get"),
+    ("spend_csv", ["team_id"], "get"),
+    ("team_prices", ["team_id"], "get"),
+    ("team_prices", ["team_id"], "post"),
+    ("prices_sync", ["team_id"], "post"),
+    ("price_override_delete", ["team_id"], "post"),
+    ("team_budgets", ["team_id"], "get"),
+    ("team_budgets", ["team_id"], "post"),
+    ("budget_delete", ["team_id", "budget_id"], "post"),
 ]
 
 

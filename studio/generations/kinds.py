@@ -7,9 +7,12 @@ ingest, cards) is shared.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +40,98 @@ class InputRule:
     maximum: int
 
 
+@dataclass(frozen=True)
+class PriceBasis:
+    """What the gateway charges one generation for: `calls` times a per-call price, or tokens.
+
+    `price_name` is the price list entry to use: the model, or a Midjourney action's own name.
+    """
+
+    price_name: str
+    calls: float = 1.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+PriceRule = Callable[[str, Mapping[str, Any], str], PriceBasis]
+
+
+def _count(params: Mapping[str, Any]) -> int:
+    try:
+        return max(1, int(params.get("n") or params.get("count") or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def per_call(model: str, params: Mapping[str, Any], prompt: str) -> PriceBasis:
+    """One call of the model per result asked for (`n`)."""
+    return PriceBasis(model, calls=_count(params))
+
+
+SORA_LARGE_SIZES = frozenset({"1792x1024", "1024x1792"})
+
+
+def per_video_second(model: str, params: Mapping[str, Any], prompt: str) -> PriceBasis:
+    """Sora: the price times `seconds` (4 unless given), and times 1.666667 for the large sizes."""
+    try:
+        seconds = float(params.get("seconds") or 4)
+    except (TypeError, ValueError):
+        seconds = 4.0
+    factor = 1.666667 if str(params.get("size") or "") in SORA_LARGE_SIZES else 1.0
+    return PriceBasis(model, calls=seconds * factor)
+
+
+def midjourney(price_name: str) -> PriceRule:
+    """A Midjourney job, priced under the action's own name (`mj_imagine`, `mj_blend`…), not the model."""
+
+    def rule(model: str, params: Mapping[str, Any], prompt: str) -> PriceBasis:
+        return PriceBasis(price_name)
+
+    return rule
+
+
+# Words of a Midjourney button's custom id → the price name the gateway charges it under.
+MJ_BUTTON_PRICES = (
+    ("upsample", "mj_upscale"),
+    ("high_variation", "mj_high_variation"),
+    ("low_variation", "mj_low_variation"),
+    ("variation", "mj_variation"),
+    ("reroll", "mj_reroll"),
+    ("inpaint", "mj_inpaint"),
+    ("customzoom", "mj_custom_zoom"),
+    ("outpaint", "mj_zoom"),
+    ("zoom", "mj_zoom"),
+    ("pan", "mj_pan"),
+)
+
+
+def midjourney_button(model: str, params: Mapping[str, Any], prompt: str) -> PriceBasis:
+    """A pressed button, priced by what it does (upscale, variation, reroll, zoom, pan, vary region)."""
+    custom_id = str(params.get("custom_id") or "").lower().replace(" ", "")
+    name = next((price for word, price in MJ_BUTTON_PRICES if word in custom_id), "mj_variation")
+    return PriceBasis(name)
+
+
+def _tokens(text: str) -> int:
+    """About four characters a token: a rough estimate, settled later to the gateway's usage."""
+    return math.ceil(len(text) / 4)
+
+
+def per_token(expected_answer: int) -> PriceRule:
+    """Prompt tokens from the prompt, and the answer's tokens from `max_tokens` or a typical length."""
+
+    def rule(model: str, params: Mapping[str, Any], prompt: str) -> PriceBasis:
+        try:
+            answer = int(params.get("max_tokens") or expected_answer)
+        except (TypeError, ValueError):
+            answer = expected_answer
+        prompt_tokens = _tokens(prompt) + _tokens(str(params.get("system") or ""))
+        # A per-call model ignores the tokens and costs one call.
+        return PriceBasis(model, calls=1, prompt_tokens=prompt_tokens, completion_tokens=answer)
+
+    return rule
+
+
 IMAGE = frozenset({"image"})
 VIDEO = frozenset({"video"})
 SOUND = frozenset({"audio", "video"})
@@ -60,10 +155,16 @@ class KindSpec:
     model_pattern: str = ""
     # An earlier result used in this role makes its generation the new one's parent ("from #12").
     parent_role: str = ""
+    # What the gateway charges for one generation of this kind (see `PriceBasis`).
+    price_basis: PriceRule = per_call
 
     @property
     def is_sync(self) -> bool:
         return self.family == Family.SYNC
+
+    def priced(self, *, model: str, params: Mapping[str, Any], prompt: str) -> PriceBasis:
+        """The price entry and quantity one generation of this kind is charged for."""
+        return self.price_basis(model, params, prompt)
 
     def input_rules(self) -> dict[str, InputRule]:
         """Every input role with its counts and media kinds, images included."""
@@ -98,6 +199,7 @@ def _listening(kind: Kind, label: str | Promise, model_pattern: str = "") -> Kin
         needs_prompt=False,
         model_pattern=model_pattern,
         parent_role="source",
+        price_basis=per_token(expected_answer=500),
     )
 
 
@@ -121,6 +223,7 @@ KINDS: dict[str, KindSpec] = {
             "sora-2",
             VIDEO_STALL,
             image_inputs={"reference": (0, 1)},
+            price_basis=per_video_second,
         ),
         KindSpec(
             Kind.SORA2_REMIX,
@@ -130,6 +233,7 @@ KINDS: dict[str, KindSpec] = {
             "sora-2",
             VIDEO_STALL,
             is_child_only=True,
+            price_basis=per_video_second,
         ),
         KindSpec(
             Kind.SORA2_CHARACTER,
@@ -150,6 +254,7 @@ KINDS: dict[str, KindSpec] = {
             MIDJOURNEY_STALL,
             image_inputs={"reference": (0, 5)},
             model_pattern=MIDJOURNEY_MODELS,
+            price_basis=midjourney("mj_imagine"),
         ),
         KindSpec(
             Kind.MJ_ACTION,
@@ -161,6 +266,7 @@ KINDS: dict[str, KindSpec] = {
             needs_prompt=False,
             is_child_only=True,
             model_pattern=MIDJOURNEY_MODELS,
+            price_basis=midjourney_button,
         ),
         KindSpec(
             Kind.MJ_BLEND,
@@ -172,6 +278,7 @@ KINDS: dict[str, KindSpec] = {
             image_inputs={"source": (2, 5)},
             needs_prompt=False,
             model_pattern=MIDJOURNEY_MODELS,
+            price_basis=midjourney("mj_blend"),
         ),
         KindSpec(
             Kind.MJ_DESCRIBE,
@@ -183,6 +290,7 @@ KINDS: dict[str, KindSpec] = {
             image_inputs={"source": (1, 1)},
             needs_prompt=False,
             model_pattern=MIDJOURNEY_MODELS,
+            price_basis=midjourney("mj_describe"),
         ),
         KindSpec(
             Kind.MJ_SHORTEN,
@@ -192,6 +300,7 @@ KINDS: dict[str, KindSpec] = {
             "midjourney",
             MIDJOURNEY_STALL,
             model_pattern=MIDJOURNEY_MODELS,
+            price_basis=midjourney("mj_shorten"),
         ),
         KindSpec(
             Kind.MJ_SWAP_FACE,
@@ -203,6 +312,7 @@ KINDS: dict[str, KindSpec] = {
             image_inputs={"face": (1, 1), "target": (1, 1)},
             needs_prompt=False,
             model_pattern=r"swap_face",
+            price_basis=midjourney("swap_face"),
         ),
         KindSpec(
             Kind.CHAT_IMAGE,
@@ -257,7 +367,15 @@ KINDS: dict[str, KindSpec] = {
             model_pattern=r"remover|watermark",
             parent_role="source",
         ),
-        KindSpec(Kind.SPEECH, _("Speech"), Family.SYNC, Capability.TTS, "tts-1", SYNC_STALL),
+        KindSpec(
+            Kind.SPEECH,
+            _("Speech"),
+            Family.SYNC,
+            Capability.TTS,
+            "tts-1",
+            SYNC_STALL,
+            price_basis=per_token(expected_answer=0),
+        ),
         _listening(Kind.TRANSCRIPTION, _("Transcription")),
         # OpenAI's newer speech-to-text models transcribe but do not translate.
         _listening(Kind.TRANSLATION, _("Translation"), model_pattern=r"whisper"),
@@ -269,6 +387,7 @@ KINDS: dict[str, KindSpec] = {
             "gpt-4o-mini",
             SYNC_STALL,
             image_inputs={"image": (0, 4)},
+            price_basis=per_token(expected_answer=800),
         ),
         KindSpec(
             Kind.COMPLETION,
@@ -277,6 +396,7 @@ KINDS: dict[str, KindSpec] = {
             Capability.COMPLETIONS,
             "gpt-3.5-turbo-instruct",
             SYNC_STALL,
+            price_basis=per_token(expected_answer=256),
         ),
         KindSpec(
             Kind.EMBEDDINGS,
@@ -285,6 +405,7 @@ KINDS: dict[str, KindSpec] = {
             Capability.EMBEDDINGS,
             "text-embedding-3-small",
             SYNC_STALL,
+            price_basis=per_token(expected_answer=0),
         ),
     )
 }

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -84,6 +85,11 @@ TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.O
 LIVE = IN_FLIGHT
 
 
+# Sent inside the transaction of every status change this module makes, so that what receivers write
+# (the costs app settles a finished generation's charge) commits or rolls back with the change itself.
+status_changed = Signal()
+
+
 class GenerationQuerySet(models.QuerySet["Generation"]):
     def for_user(self, user: Any) -> GenerationQuerySet:
         """Generations of the teams the user belongs to; every lookup in a view goes through this."""
@@ -109,7 +115,8 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
     def for_cards(self) -> GenerationQuerySet:
         """Everything a task card shows, in a fixed number of queries."""
-        return self.select_related("created_by", "parent").prefetch_related(
+        # "charge" is the costs app's one-to-one (what the generation cost), shown on the card.
+        return self.select_related("created_by", "parent", "charge").prefetch_related(
             models.Prefetch("assets", queryset=Asset.objects.filter(role=Asset.Role.RESULT))
         )
 
@@ -334,6 +341,14 @@ class Generation(models.Model):
                     message=message,
                     payload=payload,
                     at=now,
+                )
+                status_changed.send(
+                    sender=Generation,
+                    generation=self,
+                    previous=previous or "",
+                    status=to,
+                    fields=fields,
+                    payload=payload,
                 )
         if changed:
             self.status = to

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from studio.accounts.models import User
+from studio.costs.services import CostRefused, reserve_cost
 from studio.generations import mj_buttons, polling
 from studio.generations.ingest import attach_previews, work_dir
 from studio.generations.kinds import KINDS
@@ -159,6 +160,11 @@ def _record_generation(
             params=dict(params),
             search_text=Generation.build_search_text(prompt),
         )
+        # Costs: the estimate is held against every budget in this same transaction; a refusal saves nothing.
+        try:
+            reserve_cost(generation=generation)
+        except CostRefused as exc:
+            raise GenerationRuleError(str(exc)) from exc
         GenerationInput.objects.bulk_create(
             GenerationInput(generation=generation, asset=asset, role=role, position=position)
             for role, assets in inputs.items()

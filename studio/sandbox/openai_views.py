@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHt
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.sandbox import catalogue, chat, images, lifecycle, media, speech, texts
+from studio.sandbox import catalogue, chat, images, lifecycle, media, pricing, speech, texts
 from studio.sandbox.catalogue import Endpoint
 from studio.sandbox.gateway import (
     GatewayCall,
@@ -306,3 +306,9 @@ def unknown_route(request: HttpRequest, call: GatewayCall) -> HttpResponseBase:
     raise GatewayError(
         404, f"Invalid URL ({request.method} {path})", error_type="invalid_request_error", code=""
     )
+
+
+@require_GET
+def api_pricing(request: HttpRequest) -> HttpResponseBase:
+    """`GET /api/pricing`: new-api's public price list (no key needed on default installs)."""
+    return json_response(pricing.price_list())

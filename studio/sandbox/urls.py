@@ -22,6 +22,7 @@ midjourney_patterns = [
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("api/pricing", openai_views.api_pricing, name="api_pricing"),
     path("v1/chat/completions", openai_views.chat_completions, name="chat_completions"),
     path("v1/completions", openai_views.completions, name="completions"),
     path("v1/images/generations", openai_views.images_generations, name="images_generations"),

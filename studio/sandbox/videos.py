@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from PIL import Image
 
-from studio.sandbox import catalogue, config, files, lifecycle, media
+from studio.sandbox import catalogue, config, files, lifecycle, media, pricing
 from studio.sandbox.faults import Faults
 from studio.sandbox.files import Expiry
 from studio.sandbox.gateway import RATE_LIMIT_MESSAGE, GatewayError, Surface, invalid_request
@@ -447,7 +447,8 @@ def task_payload(view: TaskView, *, api_version: str) -> dict[str, Any]:
             "user_id": 1,
             "group": "default",
             "channel_id": 1,
-            "quota": 0,
+            # new-api pre-charges the task and refunds it once on failure.
+            "quota": 0 if seen.stage is Stage.FAILURE else pricing.task_quota(task.model, task.params),
             "properties": {},
             "username": "sandbox",
             **dto,

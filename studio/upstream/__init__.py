@@ -37,11 +37,13 @@ from studio.upstream.media import MediaFile, MediaLink, ProgressUpdate, extract_
 from studio.upstream.midjourney import MidjourneySubmission
 from studio.upstream.models import ModelInfo
 from studio.upstream.network import AddressPolicy
+from studio.upstream.pricing import QUOTA_PER_UNIT, ModelPricing, PriceList
 from studio.upstream.tasks import MidjourneyButton, TaskStatus, TaskView
 from studio.upstream.transport import Timeouts
 from studio.upstream.uploads import FileUpload, to_data_url
 
 __all__ = [
+    "QUOTA_PER_UNIT",
     "AddressPolicy",
     "AuthenticationFailed",
     "BadRequest",
@@ -64,10 +66,12 @@ __all__ = [
     "MidjourneySubmission",
     "ModelInfo",
     "ModelNotAvailable",
+    "ModelPricing",
     "NoAvailableChannel",
     "NotSentTimeout",
     "OutcomeUnknown",
     "PermissionDenied",
+    "PriceList",
     "ProgressUpdate",
     "ProviderBusy",
     "QueueFull",

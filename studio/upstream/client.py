@@ -17,6 +17,7 @@ from studio.upstream.images import ImagesAPI
 from studio.upstream.midjourney import MidjourneyAPI
 from studio.upstream.models import ModelsAPI
 from studio.upstream.network import AddressPolicy
+from studio.upstream.pricing import PriceList, fetch_price_list
 from studio.upstream.sora import SoraAPI
 from studio.upstream.transport import GatewayHttp, Timeouts
 from studio.upstream.video import VideoAPI
@@ -67,6 +68,10 @@ class GatewayClient:
         # A mode such as "mj-fast" selects the speed on plus-compatible gateways: /mj-fast/mj/...
         prefix = f"/{midjourney_mode.strip('/')}/mj" if midjourney_mode else "/mj"
         self.midjourney = MidjourneyAPI(self._http, prefix=prefix)
+
+    def pricing(self) -> PriceList:
+        """The gateway's published price list (`GET /api/pricing`); no side effects."""
+        return fetch_price_list(self._http)
 
     def __repr__(self) -> str:
         return f"GatewayClient(base_url={self.base_url!r})"

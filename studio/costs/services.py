@@ -1,0 +1,524 @@
+"""Use cases of costs: estimate, reserve against budgets, settle to the actual, sync and edit prices, budgets.
+
+Budgets follow the gateway's own pattern: the estimate is reserved in the transaction that records the
+generation (one conditional UPDATE per scope, so concurrent submits cannot together pass a limit), settled
+to the actual when the generation finishes, and released when it failed before being charged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from studio.accounts.models import MANAGER_ROLES, Membership, Team, User
+from studio.costs.models import (
+    MICROS,
+    MICROS_PER_QUOTA,
+    Budget,
+    Charge,
+    CostSettings,
+    ModelPrice,
+    QuotaType,
+    SpendCounter,
+    month_start,
+)
+from studio.generations.kinds import KINDS, PriceBasis
+from studio.generations.models import Generation, Status
+from studio.projects.audit import record_audit
+from studio.projects.models import Project
+from studio.upstream import GatewayClient, PriceList, UpstreamError
+
+
+class CostRefused(Exception):
+    """A submit refused because it would pass a budget; the message names the budget and who can raise it."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    basis: PriceBasis
+    price: ModelPrice | None
+    amount: int | None  # micro-units; None when no price is known
+    currency: str
+
+    @property
+    def is_known(self) -> bool:
+        return self.amount is not None
+
+
+def cost_settings_for(team: Team | int) -> CostSettings:
+    """The team's cost settings, created with defaults on first use."""
+    team_id = team if isinstance(team, int) else team.pk
+    found = CostSettings.objects.filter(team_id=team_id).first()
+    if found is not None:
+        return found
+    found, _created = CostSettings.objects.get_or_create(team_id=team_id)
+    return found
+
+
+def effective_prices(team: Team | int, names: list[str] | None = None) -> dict[str, ModelPrice]:
+    """Each model's price in force: an override wins over what the gateway published."""
+    rows = ModelPrice.objects.for_team(team)
+    if names is not None:
+        rows = rows.filter(name__in=names)
+    prices: dict[str, ModelPrice] = {}
+    for price in rows:
+        if price.name not in prices or price.source == ModelPrice.Source.OVERRIDE:
+            prices[price.name] = price
+    return prices
+
+
+def _micros(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def cost_of(price: ModelPrice, basis: PriceBasis, group_ratio: Decimal) -> int:
+    """What the gateway charges for `basis` at `price`, in micro-units (new-api's formula)."""
+    if price.quota_type == QuotaType.PER_CALL:
+        return _micros(price.model_price * Decimal(str(basis.calls)) * group_ratio * MICROS)
+    tokens = Decimal(basis.prompt_tokens) + Decimal(basis.completion_tokens) * price.completion_ratio
+    return _micros(tokens * price.model_ratio * group_ratio * MICROS_PER_QUOTA)
+
+
+def estimate_cost(
+    *,
+    team: Team | int,
+    kind: str,
+    model: str,
+    params: Mapping[str, Any],
+    prompt: str,
+    cost_settings: CostSettings | None = None,
+) -> Estimate:
+    """The estimated cost of one generation, from the kind's pricing rule and the team's prices; no writes."""
+    settings = cost_settings or cost_settings_for(team)
+    basis = KINDS[kind].priced(model=model, params=params, prompt=prompt)
+    price = effective_prices(team, [basis.price_name]).get(basis.price_name)
+    amount = cost_of(price, basis, settings.group_ratio) if price is not None else None
+    return Estimate(basis=basis, price=price, amount=amount, currency=settings.currency)
+
+
+def _scopes(team_id: int, project_id: int, user_id: int | None) -> list[tuple[str, int]]:
+    scopes = [(Budget.Scope.TEAM.value, team_id), (Budget.Scope.PROJECT.value, project_id)]
+    if user_id is not None:
+        scopes.append((Budget.Scope.MEMBER.value, user_id))
+    return scopes
+
+
+def _applicable_budgets(team_id: int, project_id: int, user_id: int | None) -> list[Budget]:
+    return list(
+        Budget.objects.filter(team_id=team_id)
+        .filter(
+            Q(scope=Budget.Scope.TEAM)
+            | Q(scope=Budget.Scope.PROJECT, project_id=project_id)
+            | Q(scope=Budget.Scope.MEMBER, user_id=user_id)
+        )
+        .select_related("project", "user")
+    )
+
+
+def _add_to_counter(
+    *, team_id: int, scope: str, scope_id: int, month: Any, amount: int, limit: int | None
+) -> bool:
+    """Adds `amount` to the scope's month, only if it stays within `limit`; returns whether it did."""
+    rows = SpendCounter.objects.filter(scope=scope, scope_id=scope_id, month=month)
+    guarded = rows if limit is None else rows.filter(amount__lte=limit - amount)
+    if guarded.update(amount=F("amount") + amount):
+        return True
+    if rows.exists():
+        return False
+    try:
+        with transaction.atomic():
+            SpendCounter.objects.create(team_id=team_id, scope=scope, scope_id=scope_id, month=month)
+    except IntegrityError:
+        pass  # Another submit created it first; the guarded update below decides.
+    return bool(guarded.update(amount=F("amount") + amount))
+
+
+def _who_can_raise(team_id: int) -> str:
+    names = [
+        membership.user.name
+        for membership in Membership.objects.filter(team_id=team_id, role__in=MANAGER_ROLES)
+        .select_related("user")
+        .order_by("role", "user__email")[:3]
+    ]
+    return ", ".join(names)
+
+
+def _refusal(budget: Budget, used: int, currency: str) -> CostRefused:
+    return CostRefused(
+        _(
+            "Not sent: this would pass %(budget)s (%(used)s of %(limit)s %(currency)s used this month). "
+            "The team's owners and admins can raise it: %(who)s."
+        )
+        % {
+            "budget": budget.describe(),
+            "used": format_amount(used),
+            "limit": format_amount(budget.limit),
+            "currency": currency,
+            "who": _who_can_raise(budget.team_id),
+        }
+    )
+
+
+def reserve_cost(*, generation: Generation) -> Charge:
+    """Holds the generation's estimate against every budget that applies; call it inside the transaction
+    that records the generation. Raises CostRefused (and writes nothing) when a budget would be passed.
+
+    Side effects: a Charge row and the month's spend counters of the team, project and member.
+    """
+    settings = cost_settings_for(generation.team_id)
+    estimate = estimate_cost(
+        team=generation.team_id,
+        kind=generation.kind,
+        model=generation.model,
+        params=generation.params,
+        prompt=generation.prompt,
+        cost_settings=settings,
+    )
+    month = month_start(generation.created_at, settings.time_zone)
+    budgets = {
+        (budget.scope, budget.scope_id): budget
+        for budget in _applicable_budgets(generation.team_id, generation.project_id, generation.created_by_id)
+    }
+    if estimate.amount is None and budgets:
+        raise CostRefused(
+            _(
+                "Not sent: %(name)s has no known price, and a budget applies to this work. "
+                "An owner or admin can enter its price on the prices page: %(who)s."
+            )
+            % {"name": estimate.basis.price_name, "who": _who_can_raise(generation.team_id)}
+        )
+    amount = estimate.amount or 0
+    if amount or budgets:
+        for scope, scope_id in _scopes(generation.team_id, generation.project_id, generation.created_by_id):
+            budget = budgets.get((scope, scope_id))
+            added = _add_to_counter(
+                team_id=generation.team_id,
+                scope=scope,
+                scope_id=scope_id,
+                month=month,
+                amount=amount,
+                limit=budget.limit if budget else None,
+            )
+            if not added:
+                assert budget is not None
+                used = (
+                    SpendCounter.objects.filter(scope=scope, scope_id=scope_id, month=month)
+                    .values_list("amount", flat=True)
+                    .first()
+                )
+                raise _refusal(budget, used or 0, settings.currency)
+    return Charge.objects.create(
+        generation=generation,
+        team_id=generation.team_id,
+        project_id=generation.project_id,
+        user_id=generation.created_by_id,
+        kind=generation.kind,
+        model=generation.model,
+        price_name=estimate.basis.price_name,
+        created_at=generation.created_at,
+        month=month,
+        estimate=estimate.amount,
+        amount=estimate.amount,
+        currency=settings.currency,
+    )
+
+
+def _reported_quota(payload: Any) -> int | None:
+    """The `quota` a task record reports (newer new-api), in micro-units; None when absent or zero."""
+    if not isinstance(payload, Mapping):
+        return None
+    for record in (payload, payload.get("data")):
+        if isinstance(record, Mapping):
+            quota = record.get("quota")
+            if isinstance(quota, int | float) and not isinstance(quota, bool) and quota > 0:
+                return int(quota) * MICROS_PER_QUOTA
+    return None
+
+
+def _from_usage(charge: Charge, usage: Any) -> int | None:
+    """The actual cost from a chat, images or audio answer's token `usage`, for a per-token price."""
+    if not isinstance(usage, Mapping):
+        return None
+    prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
+    completion = usage.get("completion_tokens", usage.get("output_tokens", 0))
+    if not isinstance(prompt, int) or not isinstance(completion, int):
+        return None
+    price = effective_prices(charge.team_id, [charge.price_name]).get(charge.price_name)
+    if price is None or price.is_per_call:
+        return None
+    group_ratio = cost_settings_for(charge.team_id).group_ratio
+    return cost_of(price, PriceBasis(charge.price_name, 0, prompt, completion), group_ratio)
+
+
+def settle_cost(
+    *, generation: Generation, previous: str, status: str, fields: Mapping[str, Any], payload: Any
+) -> None:
+    """Follows a generation's status change: notes a task's reported quota, then settles or releases its
+    charge once it finishes. Runs inside the status change's transaction; idempotent.
+
+    Side effects: the Charge row and the spend counters of its month.
+    """
+    if status == Status.INGESTING:
+        reported = _reported_quota(payload)
+        if reported is not None:
+            Charge.objects.filter(generation_id=generation.pk).update(reported=reported)
+        return
+    if status not in {Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.OUTCOME_UNKNOWN}:
+        return
+    charge = Charge.objects.select_for_update().filter(generation_id=generation.pk).first()
+    if charge is None or charge.state != Charge.State.RESERVED:
+        return
+    reported = _from_usage(charge, fields.get("usage")) or _reported_quota(payload) or charge.reported
+    # The gateway refunds a task that fails, and never charged a request it never received; a canceled
+    # task that was sent is still charged (the gateway has no cancel), as is one whose result we lost.
+    was_charged = status == Status.SUCCEEDED or previous == Status.INGESTING
+    if status == Status.CANCELED:
+        was_charged = previous != Status.QUEUED
+    elif status == Status.OUTCOME_UNKNOWN:
+        was_charged = True
+    if not was_charged:
+        final: int | None = 0
+        estimated = False
+    elif reported is not None:
+        final, estimated = reported, False
+    else:
+        final, estimated = charge.estimate, True
+    delta = (final or 0) - (charge.amount or 0)
+    if delta:
+        scopes = Q()
+        for scope, scope_id in _scopes(charge.team_id, charge.project_id, charge.user_id):
+            scopes |= Q(scope=scope, scope_id=scope_id)
+        SpendCounter.objects.filter(scopes, month=charge.month).update(amount=F("amount") + delta)
+    charge.amount = final
+    charge.is_estimated = estimated
+    charge.state = Charge.State.SETTLED if was_charged else Charge.State.RELEASED
+    charge.settled_at = timezone.now()
+    charge.save(update_fields=["amount", "is_estimated", "state", "settled_at"])
+
+
+def format_amount(micros: int | None) -> str:
+    """An amount with two decimals, or up to four for amounts under one unit ("0.0012")."""
+    if micros is None:
+        return ""
+    value = Decimal(micros) / MICROS
+    if abs(value) >= 1 or value == 0:
+        return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}"
+    text = f"{value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
+    return text if not text.endswith("00") else text[:-2]
+
+
+# Prices
+
+
+def sync_prices(*, team: Team, client: GatewayClient) -> int:
+    """Replaces the team's gateway prices with the gateway's published list; overrides stay.
+
+    On any gateway error the last list stays and the error is remembered. Returns how many prices were
+    stored. Side effects: one gateway call (outside any transaction), ModelPrice rows, the sync status.
+    """
+    try:
+        price_list = client.pricing()
+    except UpstreamError as exc:
+        CostSettings.objects.filter(pk=cost_settings_for(team).pk).update(sync_error=str(exc)[:1000])
+        raise
+    return _store_price_list(team=team, price_list=price_list, source_url=client.base_url)
+
+
+def _store_price_list(*, team: Team, price_list: PriceList, source_url: str) -> int:
+    settings = cost_settings_for(team)
+    rows = [
+        ModelPrice(
+            team=team,
+            name=item.model_name[:120],
+            source=ModelPrice.Source.GATEWAY,
+            quota_type=QuotaType.PER_CALL if item.is_per_call else QuotaType.PER_TOKEN,
+            model_price=item.model_price,
+            model_ratio=item.model_ratio,
+            completion_ratio=item.completion_ratio,
+        )
+        for item in price_list.models
+        if item.model_price >= 0 and item.model_ratio >= 0 and item.completion_ratio >= 0
+    ]
+    ratio = price_list.group_ratios.get(settings.group, Decimal(1))
+    with transaction.atomic():
+        ModelPrice.objects.filter(team=team, source=ModelPrice.Source.GATEWAY).delete()
+        ModelPrice.objects.bulk_create(rows)
+        CostSettings.objects.filter(pk=settings.pk).update(
+            group_ratio=ratio, synced_at=timezone.now(), synced_from=source_url[:300], sync_error=""
+        )
+    return len(rows)
+
+
+def save_price_override(
+    *,
+    team: Team,
+    actor: User,
+    name: str,
+    quota_type: str,
+    model_price: Decimal,
+    model_ratio: Decimal,
+    completion_ratio: Decimal,
+) -> ModelPrice:
+    """Sets an owner's price for one model, over the gateway's. Side effects: a ModelPrice row, audit."""
+    with transaction.atomic():
+        price, _created = ModelPrice.objects.update_or_create(
+            team=team,
+            name=name,
+            source=ModelPrice.Source.OVERRIDE,
+            defaults={
+                "quota_type": quota_type,
+                "model_price": model_price,
+                "model_ratio": model_ratio,
+                "completion_ratio": completion_ratio,
+            },
+        )
+        record_audit(
+            team=team,
+            actor=actor,
+            action="price.override",
+            summary=_("Set the price of %(name)s") % {"name": name},
+            model=name,
+            quota_type=quota_type,
+            model_price=str(model_price),
+            model_ratio=str(model_ratio),
+            completion_ratio=str(completion_ratio),
+        )
+    return price
+
+
+def delete_price_override(*, team: Team, actor: User, name: str) -> bool:
+    """Removes an override, so the gateway's price applies again. Side effects: an audit event."""
+    with transaction.atomic():
+        deleted, _rows = ModelPrice.objects.filter(
+            team=team, name=name, source=ModelPrice.Source.OVERRIDE
+        ).delete()
+        if deleted:
+            record_audit(
+                team=team,
+                actor=actor,
+                action="price.override_removed",
+                summary=_("Removed the price override of %(name)s") % {"name": name},
+                model=name,
+            )
+    return bool(deleted)
+
+
+def update_cost_settings(
+    *, team: Team, actor: User, currency: str, time_zone: str, group: str
+) -> CostSettings:
+    """Saves the currency label, budget time zone and gateway group. Side effects: an audit event."""
+    settings = cost_settings_for(team)
+    with transaction.atomic():
+        settings.currency, settings.time_zone, settings.group = currency, time_zone, group
+        settings.save(update_fields=["currency", "time_zone", "group"])
+        record_audit(
+            team=team,
+            actor=actor,
+            action="costs.settings",
+            summary=_("Changed the cost settings"),
+            currency=currency,
+            time_zone=time_zone,
+            group=group,
+        )
+    return settings
+
+
+# Budgets
+
+
+def save_budget(
+    *,
+    team: Team,
+    actor: User,
+    scope: str,
+    limit: int,
+    warn_percent: int,
+    project: Project | None = None,
+    user: User | None = None,
+) -> Budget:
+    """Sets the monthly limit of the team, a project or a member. Side effects: a Budget row, audit."""
+    with transaction.atomic():
+        budget, created = Budget.objects.update_or_create(
+            team=team,
+            scope=scope,
+            project=project if scope == Budget.Scope.PROJECT else None,
+            user=user if scope == Budget.Scope.MEMBER else None,
+            defaults={"limit": limit, "warn_percent": warn_percent},
+        )
+        record_audit(
+            team=team,
+            actor=actor,
+            action="budget.set",
+            summary=_("Set %(budget)s to %(limit)s")
+            % {"budget": budget.describe(), "limit": format_amount(limit)},
+            scope=scope,
+            project_id=budget.project_id,
+            user_id=budget.user_id,
+            limit=limit,
+            warn_percent=warn_percent,
+            created=created,
+        )
+    return budget
+
+
+def delete_budget(*, budget: Budget, actor: User) -> None:
+    """Removes a budget. Side effects: an audit event."""
+    with transaction.atomic():
+        record_audit(
+            team=budget.team_id,
+            actor=actor,
+            action="budget.removed",
+            summary=_("Removed %(budget)s") % {"budget": budget.describe()},
+            scope=budget.scope,
+            project_id=budget.project_id,
+            user_id=budget.user_id,
+        )
+        budget.delete()
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    budget: Budget
+    used: int
+
+    @property
+    def percent(self) -> int:
+        return int(self.used * 100 / self.budget.limit) if self.budget.limit else 100
+
+    @property
+    def is_warning(self) -> bool:
+        return self.percent >= self.budget.warn_percent
+
+    @property
+    def is_exhausted(self) -> bool:
+        return self.used >= self.budget.limit
+
+
+def budget_statuses(
+    *, team: Team, project: Project | None = None, user: User | None = None, all_budgets: bool = False
+) -> list[BudgetStatus]:
+    """This month's use of the team's budgets: all of them, or those that apply to a project and member."""
+    settings = cost_settings_for(team)
+    month = month_start(timezone.now(), settings.time_zone)
+    budgets = Budget.objects.filter(team=team).select_related("project", "user")
+    if not all_budgets:
+        budgets = budgets.filter(
+            Q(scope=Budget.Scope.TEAM)
+            | Q(scope=Budget.Scope.PROJECT, project=project)
+            | Q(scope=Budget.Scope.MEMBER, user=user)
+        )
+    budget_list = list(budgets)
+    used = {
+        (scope, scope_id): amount
+        for scope, scope_id, amount in SpendCounter.objects.filter(team=team, month=month).values_list(
+            "scope", "scope_id", "amount"
+        )
+    }
+    return [BudgetStatus(budget, used.get((budget.scope, budget.scope_id), 0)) for budget in budget_list]
