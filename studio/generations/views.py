@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -342,8 +342,7 @@ def generation_poll(request: AuthenticatedHttpRequest) -> HttpResponse:
             Generation.objects.for_user(request.user)
             .annotate(viewer_role=F("team__memberships__role"))
             .filter(pk__in=known)
-            .select_related("created_by")
-            .prefetch_related(Prefetch("assets", queryset=Asset.objects.filter(role=Asset.Role.RESULT)))
+            .for_cards()
             .order_by("-pk")
         )
         if known

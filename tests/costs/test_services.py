@@ -11,6 +11,7 @@ from django.db import connection
 from studio.accounts.models import Role
 from studio.costs import services
 from studio.costs.models import MICROS, Budget, Charge, ModelPrice, SpendCounter
+from studio.generations.gateway import client_for
 from studio.generations.models import Generation, Kind, Status
 from studio.generations.services import GenerationRuleError, cancel_generation, start_generation
 from studio.projects.models import AuditEvent
@@ -32,8 +33,8 @@ def estimate(team, kind, model, params=None, prompt="a fox"):  # type: ignore[no
 
 def test_sync_reads_the_sandbox_price_list_over_http(sandbox, team) -> None:  # type: ignore[no-untyped-def]
     services.cost_settings_for(team)
-    with GatewayClient(sandbox, "sk-sandbox") as client:
-        count = services.sync_prices(team=team, client=client)
+    # The team is on the sandbox: its client follows the studio's address rules, as in production.
+    count = services.sync_prices(team=team, client=client_for(team))
 
     assert count > 50
     veo = ModelPrice.objects.get(team=team, name="veo3-fast")
