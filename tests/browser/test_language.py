@@ -71,6 +71,8 @@ def english_patterns() -> list[re.Pattern[str]]:
         for message in filter(None, (entry.msgid, entry.msgid_plural)):
             if "<" in message or not re.search(r"[A-Za-z]{2}", message):
                 continue  # split over several elements, or no words at all
+            if all(word.lower() in NAMES for word in ENGLISH_WORD.findall(message)):
+                continue  # a name such as "Midjourney", the same in every language
             parts = re.split(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdfr]|%[sd]", " ".join(message.split()))
             body = ".+?".join(re.escape(part) for part in parts)
             patterns.append(re.compile(body, re.IGNORECASE))
