@@ -1,18 +1,17 @@
 """Background work (django-q2): thin functions that take ids, plus the helpers that enqueue them.
 
-The queue library is named only here. Every task is idempotent: each one starts with a compare-and-set
-claim in the database, so a task delivered twice (a killed worker's task comes back) does nothing twice.
+The queue library is named only in `studio/queue.py`. Every task is idempotent: each one starts with a
+compare-and-set claim in the database, so a task delivered twice (a killed worker's task comes back) does
+nothing twice.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
-from django_q.brokers import get_broker
-from django_q.tasks import async_task
 
+from studio import queue
 from studio.generations.models import Generation
 
 
@@ -42,11 +41,16 @@ def ingest_generation(generation_id: int) -> None:
 
 
 def _enqueue(func: str, generation: Generation) -> None:
-    def send() -> None:
-        Generation.objects.filter(pk=generation.pk).update(enqueued_at=timezone.now())
-        async_task(func, generation.pk, task_name=f"{func.rsplit('.', 1)[-1]}-{generation.pk}")
+    queue.enqueue(
+        func,
+        generation.pk,
+        task_name=f"{func.rsplit('.', 1)[-1]}-{generation.pk}",
+        before=lambda: _mark_enqueued(generation.pk),
+    )
 
-    transaction.on_commit(send)
+
+def _mark_enqueued(generation_id: int) -> None:
+    Generation.objects.filter(pk=generation_id).update(enqueued_at=timezone.now())
 
 
 def enqueue_submit(generation: Generation) -> None:
@@ -62,16 +66,13 @@ def enqueue_ingest(generation: Generation) -> None:
 def enqueue_claimed_submit(generation_id: int, slot_token: uuid.UUID) -> None:
     """Queues the submit of a generation just given a slot (after commit), with its claim."""
 
-    def send() -> None:
-        Generation.objects.filter(pk=generation_id).update(enqueued_at=timezone.now())
-        async_task(
-            "studio.generations.tasks.submit_generation",
-            generation_id,
-            str(slot_token),
-            task_name=f"submit_generation-{generation_id}",
-        )
-
-    transaction.on_commit(send)
+    queue.enqueue(
+        "studio.generations.tasks.submit_generation",
+        generation_id,
+        str(slot_token),
+        task_name=f"submit_generation-{generation_id}",
+        before=lambda: _mark_enqueued(generation_id),
+    )
 
 
 def requeue(kind: str, generation_id: int) -> None:
@@ -80,12 +81,12 @@ def requeue(kind: str, generation_id: int) -> None:
         "submit": "studio.generations.tasks.submit_generation",
         "ingest": "studio.generations.tasks.ingest_generation",
     }[kind]
-    async_task(func, generation_id, task_name=f"{kind}-{generation_id}")
+    queue.enqueue_now(func, generation_id, task_name=f"{kind}-{generation_id}")
 
 
 def queue_backlog() -> int:
     """How many tasks wait in the queue, not yet taken by a worker."""
-    return int(get_broker().queue_size() or 0)
+    return queue.backlog()
 
 
 def refresh_catalogues() -> None:
@@ -97,4 +98,4 @@ def refresh_catalogues() -> None:
 
 def enqueue_catalogue_refresh() -> None:
     """Queues the scheduled refresh of the teams' model lists (the poller calls this now and then)."""
-    async_task("studio.generations.tasks.refresh_catalogues", task_name="refresh-catalogues")
+    queue.enqueue_now("studio.generations.tasks.refresh_catalogues", task_name="refresh-catalogues")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-from django_q.tasks import async_task
-
+from studio import queue
 from studio.projects.models import ZipExport
 
 
@@ -24,6 +22,4 @@ def purge_trash() -> int:
 
 def enqueue_zip_export(export: ZipExport) -> None:
     """Queues the export's building once the current transaction commits."""
-    transaction.on_commit(
-        lambda: async_task("studio.projects.tasks.build_zip_export", export.pk, task_name=f"zip-{export.pk}")
-    )
+    queue.enqueue("studio.projects.tasks.build_zip_export", export.pk, task_name=f"zip-{export.pk}")
