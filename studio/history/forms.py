@@ -1,11 +1,10 @@
-"""Forms of the history: gallery filters, bulk actions, tags and the audit log's filters."""
+"""Forms of the history: gallery filters, bulk actions and tags."""
 
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from studio.accounts.models import AuditEvent
 from studio.generations.models import Kind, Status
 from studio.history.services import GalleryFilters
 
@@ -109,19 +108,3 @@ class BulkActionForm(forms.Form):
 
 class TagForm(forms.Form):
     name = forms.CharField(label=_("Tag"), max_length=40)
-
-
-class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(label=_("Action"), required=False)
-    actor = forms.TypedChoiceField(label=_("Who"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def __init__(self, *args: Any, actors: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("Any action")), *AuditEvent.Action.choices]  # type: ignore[attr-defined]
-        self.fields["actor"].choices = [("", _("Anyone")), *actors]  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ import binascii
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from studio.accounts.audit import record_audit
 from studio.accounts.models import AuditEvent, Team, User
 from studio.generations.models import Asset, Favourite, Generation, Tag
+from studio.lib.dates import start_of_day
 from studio.projects.models import Project
 
 PAGE_SIZE = 24
@@ -73,11 +74,6 @@ class GalleryFilters:
                 self.search,
             )
         )
-
-
-def start_of_day(day: date) -> datetime:
-    """Midnight of `day` in the user's time zone (active in the request), as an aware datetime."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
 def filter_generations(

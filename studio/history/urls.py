@@ -1,4 +1,4 @@
-"""The history: galleries with filters and search, generation detail and lineage, bulk actions, audit."""
+"""The history: galleries with filters and search, generation detail and lineage, bulk actions."""
 
 from django.urls import path
 
@@ -15,7 +15,6 @@ urlpatterns = [
         views.zip_export_download,
         name="zip_export_download",
     ),
-    path("teams/<int:team_id>/audit/", views.team_audit, name="team_audit"),
     path("generations/<int:pk>/", views.generation_detail, name="generation_detail"),
     path("generations/<int:pk>/favourite/", views.generation_favourite, name="generation_favourite"),
     path("generations/<int:pk>/tags/", views.generation_tag_add, name="generation_tag_add"),

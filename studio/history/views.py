@@ -3,16 +3,12 @@ bulk actions (ZIP, move, copy, tag, trash, restore), the trash, and the team's a
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-from datetime import UTC, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -23,21 +19,21 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HTMX_STOP_POLLING
 
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
-from studio.accounts.models import EDITOR_ROLES, AuditEvent, Membership, Team
+from studio.accounts.models import EDITOR_ROLES, Membership, Team
 from studio.generations.forms import FAMILY_LABELS, FORMS
 from studio.generations.models import Asset, Generation, GenerationEvent, Tag
 from studio.history import exports
 from studio.history import services as history
-from studio.history.forms import AuditFilterForm, BulkActionForm, GalleryFilterForm, TagForm
+from studio.history.forms import BulkActionForm, GalleryFilterForm, TagForm
 from studio.history.models import ZipExport
 from studio.history.services import HistoryRuleError, choices_cache_key
 from studio.lib.serving import serve_file
 from studio.projects.models import Project
 
-AUDIT_PAGE_SIZE = 50
 CHOICES_CACHE_SECONDS = 300
 
 
@@ -390,10 +386,10 @@ def zip_export_detail(request: AuthenticatedHttpRequest, team_id: int, pk: int) 
     template = "history/zip_export.html"
     if request.htmx:
         template += "#export-status"
-    response = render(request, template, {"export": export, "team": membership.team})
-    if request.htmx and export.status in {ZipExport.Status.READY, ZipExport.Status.FAILED}:
-        response.status_code = 286  # Stops the progress poll.
-    return response
+    is_done = export.status in {ZipExport.Status.READY, ZipExport.Status.FAILED}
+    # A finished export's fragment tells htmx to stop polling its progress.
+    status = HTMX_STOP_POLLING if request.htmx and is_done else 200
+    return render(request, template, {"export": export, "team": membership.team}, status=status)
 
 
 @login_required
@@ -406,75 +402,3 @@ def zip_export_download(request: AuthenticatedHttpRequest, team_id: int, pk: int
     return serve_file(
         request, export.file, content_type="application/zip", download_name=f"aitre-{export.pk}.zip"
     )
-
-
-def _audit_queryset(request: AuthenticatedHttpRequest, team: Team, form: AuditFilterForm) -> Any:
-    events = AuditEvent.objects.filter(team=team).select_related("actor")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data.get("action"):
-            events = events.filter(action=data["action"])
-        if data.get("actor"):
-            events = events.filter(actor_id=data["actor"])
-        if data.get("date_from"):
-            events = events.filter(at__gte=history.start_of_day(data["date_from"]))
-        if data.get("date_to"):
-            events = events.filter(at__lt=history.start_of_day(data["date_to"] + timedelta(days=1)))
-    return events.order_by("-at", "-pk")
-
-
-@login_required
-@require_GET
-def team_audit(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponseBase:
-    """The team's audit log, for owners and admins; `?format=csv` exports what the filters show."""
-    membership = membership_or_404(request.user, team_id)
-    if not membership.can_manage_team:
-        raise PermissionDenied(_("Only the team's owners and admins can read the audit log."))
-    actors = [
-        (m.user_id, m.user.name)
-        for m in Membership.objects.filter(team=membership.team).select_related("user")
-    ]
-    form = AuditFilterForm(request.GET or None, actors=actors)
-    events = _audit_queryset(request, membership.team, form)
-    if request.GET.get("format") == "csv":
-        return _audit_csv(events)
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        events = events.filter(pk__lt=int(before))
-    rows = list(events[: AUDIT_PAGE_SIZE + 1])
-    query = request.GET.copy()
-    query.pop("before", None)
-    context = {
-        "team": membership.team,
-        "form": form,
-        "events": rows[:AUDIT_PAGE_SIZE],
-        "next_before": rows[AUDIT_PAGE_SIZE - 1].pk if len(rows) > AUDIT_PAGE_SIZE else None,
-        "filters_query": query.urlencode(),
-    }
-    return render(request, "history/audit.html", context)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _audit_csv(events: Any) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(["when (UTC)", "who", "action", "what", "details"])
-        for event in events.iterator(chunk_size=500):
-            yield writer.writerow(
-                [
-                    event.at.astimezone(UTC).isoformat(),
-                    event.actor.email if event.actor else "",
-                    event.action,
-                    event.summary,
-                    event.data,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-    return response
