@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "studio.accounts",
     "studio.projects",
     "studio.generations",
+    "studio.history",
+    "studio.sharing",
     "studio.costs",
     "studio.sandbox",
 ]

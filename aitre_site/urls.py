@@ -7,8 +7,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("studio.projects.urls")),
     path("", include("studio.generations.urls")),
-    path("", include("studio.projects.history_urls")),
-    path("", include("studio.projects.sharing_urls")),
+    path("", include("studio.history.urls")),
+    path("", include("studio.sharing.urls")),
     path("", include("studio.accounts.urls")),
     path("", include("studio.costs.urls")),
     path("accounts/", include("allauth.urls")),

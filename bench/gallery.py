@@ -439,7 +439,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.urls import reverse
 
     from studio.generations.models import Generation
-    from studio.projects.history import encode_cursor
+    from studio.history.services import encode_cursor
 
     assert not settings.DEBUG
     # Production serves hashed names from collectstatic's manifest; a plain storage builds the same URLs

@@ -25,7 +25,7 @@ from PIL import Image, ImageChops, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from studio.generations.media import make_poster, make_thumbnail
+from studio.lib.media import make_poster, make_thumbnail
 
 THUMBNAIL_SIZE = 512
 WARM_UP_RUNS = 2

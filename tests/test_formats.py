@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from studio.accounts.models import User
 from studio.generations.templatetags.generation_results import usage_summary
 from studio.projects.models import Project
-from tests.projects.test_sharing import share
+from tests.sharing.test_services import share
 
 AFTERNOON = datetime(2036, 12, 3, 7, 4, tzinfo=UTC)  # 15:04 in Shanghai
 

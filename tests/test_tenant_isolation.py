@@ -139,8 +139,8 @@ def victim_generations(team: Team, project: Project, user: User) -> dict[str, in
     from PIL import Image
 
     from studio.generations import services
-    from studio.generations.media import MediaKind
     from studio.generations.models import Kind, Status
+    from studio.lib.media import MediaKind
 
     def generation(kind: str, status: Status | None = None, **fields: object) -> int:
         made = services.start_generation(
@@ -246,8 +246,8 @@ def test_sharing_url_404s_for_other_team(
     other_team_user: User,
     client_for: Callable[[User], Client],
 ) -> None:
-    from studio.projects.models import ShareLink
-    from studio.projects.sharing import create_share_link
+    from studio.sharing.models import ShareLink
+    from studio.sharing.services import create_share_link
 
     factories.make_team(other_team_user, "Other")
     link, _token = create_share_link(team=team, user=user, scope=ShareLink.Scope.PROJECT, project=project)
@@ -296,9 +296,9 @@ def test_history_url_404s_for_other_team(
     client_for: Callable[[User], Client],
 ) -> None:
     from studio.generations.models import Favourite, Generation, Tag
-    from studio.projects.exports import build_zip_export
-    from studio.projects.models import ZipExport
-    from tests.projects.test_history import make_generation
+    from studio.history.exports import build_zip_export
+    from studio.history.models import ZipExport
+    from tests.history.test_services import make_generation
 
     factories.make_team(other_team_user, "Other")
     generation = make_generation(project, user, prompt="victim prompt", image=(200, 40, 40))

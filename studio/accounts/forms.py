@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from studio.accounts.models import Role, Team, User
+from studio.accounts.models import AuditEvent, Role, Team, User
 from studio.generations.gateway import address_policy
 from studio.upstream import network
 
@@ -135,3 +135,19 @@ class GatewayForm(forms.Form):
         if self.cleaned_data.get("clear_api_key"):
             return ""
         return self.cleaned_data.get("api_key") or None
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    actor = forms.TypedChoiceField(label=_("Who"), required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, actors: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Any action")), *AuditEvent.Action.choices]  # type: ignore[attr-defined]
+        self.fields["actor"].choices = [("", _("Anyone")), *actors]  # type: ignore[attr-defined]

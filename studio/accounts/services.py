@@ -14,8 +14,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from studio.accounts.audit import record_audit
 from studio.accounts.models import (
     INVITATION_LIFETIME,
+    AuditEvent,
     Invitation,
     Membership,
     Role,
@@ -24,8 +26,6 @@ from studio.accounts.models import (
     hash_token,
 )
 from studio.generations.gateway import client_for, explain
-from studio.projects.audit import record_audit
-from studio.projects.models import AuditEvent
 from studio.upstream import UpstreamError
 
 

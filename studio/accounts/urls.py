@@ -30,5 +30,6 @@ urlpatterns = [
     ),
     path("teams/<int:team_id>/gateway/", views.team_gateway, name="team_gateway"),
     path("teams/<int:team_id>/gateway/test/", views.team_gateway_test, name="team_gateway_test"),
+    path("teams/<int:team_id>/audit/", views.team_audit, name="team_audit"),
     path("invitations/<str:token>/", views.invitation_detail, name="invitation_detail"),
 ]

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
+from datetime import UTC, timedelta
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from studio.accounts import services
@@ -20,10 +27,18 @@ from studio.accounts.access import (
     require_manager,
     user_memberships,
 )
-from studio.accounts.forms import GatewayForm, InvitationForm, ProfileForm, RoleForm, TeamForm
+from studio.accounts.forms import (
+    AuditFilterForm,
+    GatewayForm,
+    InvitationForm,
+    ProfileForm,
+    RoleForm,
+    TeamForm,
+)
 from studio.accounts.http import AuthenticatedHttpRequest
-from studio.accounts.models import Invitation, Membership, User
+from studio.accounts.models import AuditEvent, Invitation, Membership, Team, User
 from studio.accounts.services import TeamRuleError
+from studio.lib.dates import start_of_day
 
 
 @login_required
@@ -297,3 +312,80 @@ def invitation_detail(request: AuthenticatedHttpRequest, token: str) -> HttpResp
         "accounts/invitation_detail.html",
         {"invitation": invitation, "already_member": already_member, "is_for_you": True},
     )
+
+
+# The team's audit log ----------------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_queryset(request: AuthenticatedHttpRequest, team: Team, form: AuditFilterForm) -> Any:
+    events = AuditEvent.objects.filter(team=team).select_related("actor")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("action"):
+            events = events.filter(action=data["action"])
+        if data.get("actor"):
+            events = events.filter(actor_id=data["actor"])
+        if data.get("date_from"):
+            events = events.filter(at__gte=start_of_day(data["date_from"]))
+        if data.get("date_to"):
+            events = events.filter(at__lt=start_of_day(data["date_to"] + timedelta(days=1)))
+    return events.order_by("-at", "-pk")
+
+
+@login_required
+@require_GET
+def team_audit(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponseBase:
+    """The team's audit log, for owners and admins; `?format=csv` exports what the filters show."""
+    membership = membership_or_404(request.user, team_id)
+    if not membership.can_manage_team:
+        raise PermissionDenied(_("Only the team's owners and admins can read the audit log."))
+    actors = [
+        (m.user_id, m.user.name)
+        for m in Membership.objects.filter(team=membership.team).select_related("user")
+    ]
+    form = AuditFilterForm(request.GET or None, actors=actors)
+    events = _audit_queryset(request, membership.team, form)
+    if request.GET.get("format") == "csv":
+        return _audit_csv(events)
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        events = events.filter(pk__lt=int(before))
+    rows = list(events[: AUDIT_PAGE_SIZE + 1])
+    query = request.GET.copy()
+    query.pop("before", None)
+    context = {
+        "team": membership.team,
+        "form": form,
+        "events": rows[:AUDIT_PAGE_SIZE],
+        "next_before": rows[AUDIT_PAGE_SIZE - 1].pk if len(rows) > AUDIT_PAGE_SIZE else None,
+        "filters_query": query.urlencode(),
+    }
+    return render(request, "accounts/audit.html", context)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _audit_csv(events: Any) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow(["when (UTC)", "who", "action", "what", "details"])
+        for event in events.iterator(chunk_size=500):
+            yield writer.writerow(
+                [
+                    event.at.astimezone(UTC).isoformat(),
+                    event.actor.email if event.actor else "",
+                    event.action,
+                    event.summary,
+                    event.data,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response

@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from studio.accounts.audit import record_audit
 from studio.accounts.models import MANAGER_ROLES, Membership, Team, User
 from studio.costs.models import (
     MICROS,
@@ -31,7 +32,6 @@ from studio.costs.models import (
 )
 from studio.generations.kinds import KINDS, PriceBasis
 from studio.generations.models import Generation, Status
-from studio.projects.audit import record_audit
 from studio.projects.models import Project
 from studio.upstream import GatewayClient, PriceList, UpstreamError
 

@@ -20,8 +20,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from studio.generations.media import MediaKind
 from studio.generations.models import Asset, Kind
+from studio.lib.media import MediaKind
 
 MAX_PROMPT_LENGTH = 4000
 MAX_CHAT_PROMPT_LENGTH = 32_000

@@ -24,11 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.generations import gateway
-from studio.generations.downloads import Downloaded, DownloadError, download_to_file
 from studio.generations.kinds import KINDS, Family
-from studio.generations.media import MediaError, MediaKind, make_poster, make_thumbnail, probe_file
 from studio.generations.models import Asset, Character, Generation, GenerationEvent, Kind, Status
 from studio.generations.polling import TEXT_RESULT_KINDS, result_candidates
+from studio.lib.downloads import Downloaded, DownloadError, download_to_file
+from studio.lib.media import MediaError, MediaKind, make_poster, make_thumbnail, probe_file
 from studio.upstream import TaskView, UpstreamError
 
 logger = logging.getLogger(__name__)

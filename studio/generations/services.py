@@ -24,7 +24,6 @@ from studio.costs.services import CostRefused, reserve_cost
 from studio.generations import mj_buttons, polling
 from studio.generations.ingest import attach_previews, work_dir
 from studio.generations.kinds import KINDS
-from studio.generations.media import MediaError, MediaKind, validate_upload
 from studio.generations.models import (
     POLLED,
     Asset,
@@ -36,6 +35,7 @@ from studio.generations.models import (
     Status,
 )
 from studio.generations.tasks import enqueue_submit
+from studio.lib.media import MediaError, MediaKind, validate_upload
 from studio.projects.models import Project
 
 logger = logging.getLogger(__name__)

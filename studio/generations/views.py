@@ -31,10 +31,10 @@ from studio.generations.forms import (
     RemixForm,
 )
 from studio.generations.kinds import KINDS
-from studio.generations.media import MediaError, MediaKind
 from studio.generations.models import LIVE, Asset, Character, Generation, GenerationEvent, Status
 from studio.generations.services import GenerationRuleError
-from studio.generations.serving import serve_file
+from studio.lib.media import MediaError, MediaKind
+from studio.lib.serving import serve_file
 from studio.projects.models import Project
 from studio.upstream import UpstreamError
 

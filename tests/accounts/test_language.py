@@ -11,7 +11,7 @@ from studio.accounts import services
 from studio.accounts.models import Role, Team, User
 from studio.projects.models import Project
 from tests import factories
-from tests.projects.test_sharing import share
+from tests.sharing.test_services import share
 
 COOKIE = settings.LANGUAGE_COOKIE_NAME
 CHINESE_BROWSER = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9,en;q=0.8"}

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from studio.accounts.models import Team, User
 from studio.generations import services
-from studio.generations.media import MediaKind
+from studio.lib.media import MediaKind
 from studio.projects.models import Project
-from tests.generations.test_serving import png_bytes
+from tests.lib.test_serving import png_bytes
 
 
 def test_signed_in_pages_are_private_and_not_stored(project: Project, user: User, client_for) -> None:  # type: ignore[no-untyped-def]

@@ -13,10 +13,11 @@ from django.test import Client
 from django.urls import reverse
 
 from studio.accounts import services
-from studio.accounts.models import Invitation, Membership, Role, Team, User
-from studio.projects.models import AuditEvent, Project, ShareLink
+from studio.accounts.models import AuditEvent, Invitation, Membership, Role, Team, User
+from studio.projects.models import Project
+from studio.sharing.models import ShareLink
 from tests import factories
-from tests.projects.test_sharing import make_result
+from tests.sharing.test_services import make_result
 
 Action = AuditEvent.Action
 

@@ -19,7 +19,7 @@ from studio.generations.models import Generation, GenerationInput, Kind
 from studio.projects.models import Project
 from tests import factories
 from tests.generations.conftest import sandbox  # noqa: F401 (fixture)
-from tests.projects.test_history import make_generation
+from tests.history.test_services import make_generation
 
 PASSWORD = "a long enough passphrase 42"
 

@@ -21,8 +21,8 @@ from playwright.sync_api import Page, expect
 
 from studio.accounts.models import Team
 from studio.generations.models import Generation, Status
-from studio.projects.models import ShareLink
-from studio.projects.sharing import create_share_link
+from studio.sharing.models import ShareLink
+from studio.sharing.services import create_share_link
 from tests import factories
 from tests.generations.conftest import sandbox, studio_workers  # noqa: F401 (fixtures)
 from tests.test_translations import CATALOGUE, read_catalogue

@@ -8,7 +8,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from studio.accounts.models import Role
 from tests import factories
-from tests.projects.test_history import make_generation
+from tests.history.test_services import make_generation
 
 PASSWORD = "a long enough passphrase 42"
 

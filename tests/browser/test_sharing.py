@@ -14,8 +14,9 @@ from playwright.sync_api import ConsoleMessage, Page, Response, expect
 from studio.accounts.models import Team, User
 from studio.generations import services
 from studio.generations.models import Generation, Kind, Status
-from studio.projects.models import Project, ShareLink
-from studio.projects.sharing import create_share_link
+from studio.projects.models import Project
+from studio.sharing.models import ShareLink
+from studio.sharing.services import create_share_link
 from tests import factories
 from tests.generations.conftest import drive, sandbox  # noqa: F401 (fixtures)
 

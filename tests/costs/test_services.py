@@ -8,13 +8,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from studio.accounts.models import Role
+from studio.accounts.models import AuditEvent, Role
 from studio.costs import services
 from studio.costs.models import MICROS, Budget, Charge, ModelPrice, SpendCounter
 from studio.generations.gateway import client_for
 from studio.generations.models import Generation, Kind, Status
 from studio.generations.services import GenerationRuleError, cancel_generation, start_generation
-from studio.projects.models import AuditEvent
 from studio.upstream import GatewayClient, UpstreamError
 from tests import factories
 

@@ -16,8 +16,8 @@ from PIL import Image
 from studio.accounts.models import Team, User
 from studio.accounts.services import update_gateway
 from studio.generations import direct, gateway, services
-from studio.generations.media import MediaKind
 from studio.generations.models import Asset, Generation, GenerationEvent, Kind, Status
+from studio.lib.media import MediaKind
 from studio.projects.models import Project
 from studio.upstream import GatewayClient
 

@@ -17,7 +17,7 @@ from studio.generations.models import REQUEST_ID_PREFIX, Generation, GenerationE
 from studio.generations.templatetags.generation_results import progress_lines
 from studio.projects.models import Project
 from studio.upstream import errors
-from tests.projects.test_sharing import make_generation
+from tests.sharing.test_services import make_generation
 
 # Plain text ---------------------------------------------------------------------------------------------
 

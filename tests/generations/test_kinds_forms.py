@@ -19,8 +19,8 @@ from PIL import Image
 
 from studio.accounts.models import User
 from studio.generations import catalogue, forms, services
-from studio.generations.media import MediaKind
 from studio.generations.models import Asset, Generation, Kind, Status
+from studio.lib.media import MediaKind
 from studio.projects.models import Project
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from studio.accounts.models import User
 from studio.generations import services
-from studio.generations.media import MediaKind
 from studio.generations.models import Asset, Generation, GenerationInput, Kind, Status
+from studio.lib.media import MediaKind
 from studio.projects.models import Project
 from tests.generations.test_views import (
     HTMX,

@@ -27,9 +27,9 @@ from PIL import Image
 from studio.accounts.models import Team, User
 from studio.accounts.services import update_gateway
 from studio.generations import services
-from studio.generations.media import MediaKind
 from studio.generations.models import Asset, Generation, GenerationInput, Kind, Status
 from studio.generations.views import PAGE_SIZE
+from studio.lib.media import MediaKind
 from studio.projects.models import Project
 from tests import factories
 

@@ -12,8 +12,9 @@ from django.utils import timezone
 from studio.accounts.models import Team, User
 from studio.generations import services
 from studio.generations.models import Generation, Kind, Status
-from studio.projects.models import Project, ShareLink
-from tests.projects.test_sharing import make_result, share
+from studio.projects.models import Project
+from studio.sharing.models import ShareLink
+from tests.sharing.test_services import make_result, share
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SharingConfig(AppConfig):
+    name = "studio.sharing"
+    label = "sharing"
+    verbose_name = "Sharing"
