@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "studio.projects",
     "studio.generations",
     "studio.costs",
+    "studio.notifications",
+    "studio.webhooks",
+    "studio.prompts",
     "studio.sandbox",
 ]
 
