@@ -74,7 +74,9 @@ def test_email_is_queued_only_for_kinds_the_user_chose_and_sent_once(
 def test_email_is_written_in_the_recipients_language(team, user, mailoutbox) -> None:  # type: ignore[no-untyped-def]
     user.language = "zh-hans"
     user.save()
-    (notification,) = services.notify(recipients=[user], team=team, kind="budget_warning", params={"percent": 80})
+    (notification,) = services.notify(
+        recipients=[user], team=team, kind="budget_warning", params={"percent": 80}
+    )
 
     tasks.email_notification(notification.pk)
 

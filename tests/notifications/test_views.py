@@ -67,7 +67,7 @@ def test_list_htmx_partial(team, user, client_for) -> None:  # type: ignore[no-u
 
 
 def test_mark_read_via_htmx_returns_the_list_and_the_new_badge(team, user, client_for) -> None:  # type: ignore[no-untyped-def]
-    first, second = make(team, user, 2)
+    first, _second = make(team, user, 2)
 
     response = client_for(user).post(
         reverse("notification_read", args=[first.pk]), headers={"HX-Request": "true"}

@@ -28,7 +28,7 @@ def receiver(settings) -> Iterator[Receiver]:  # type: ignore[no-untyped-def]
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             state.requests.append(({key.lower(): value for key, value in self.headers.items()}, body))
             status = state.answers.pop(0) if state.answers else 200
-            answer = f"answer {status} " .encode() + b"x" * 1000
+            answer = f"answer {status} ".encode() + b"x" * 1000
             self.send_response(status)
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()

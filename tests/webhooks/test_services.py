@@ -120,7 +120,12 @@ def test_sweep_queues_due_and_stale_deliveries(team, webhook) -> None:  # type: 
 def test_unreachable_receiver_is_logged_and_retried(team, user, settings) -> None:  # type: ignore[no-untyped-def]
     settings.DOWNLOAD_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
     services.save_webhook(
-        team=team, actor=user, url="http://127.0.0.1:9/hook", secret=SECRET, events=["comment"], is_active=True
+        team=team,
+        actor=user,
+        url="http://127.0.0.1:9/hook",
+        secret=SECRET,
+        events=["comment"],
+        is_active=True,
     )
     delivery = emit(team)
 
@@ -132,7 +137,9 @@ def test_unreachable_receiver_is_logged_and_retried(team, user, settings) -> Non
     assert delivery.error.startswith("No answer")
 
 
-def test_private_address_is_refused_at_send_when_no_longer_allow_listed(team, webhook, receiver, settings) -> None:  # type: ignore[no-untyped-def]
+def test_private_address_is_refused_at_send_when_no_longer_allow_listed(
+    team, webhook, receiver, settings
+) -> None:  # type: ignore[no-untyped-def]
     delivery = emit(team)
     settings.DOWNLOAD_ALLOWED_PRIVATE_HOSTS = []
 
@@ -182,7 +189,8 @@ def test_secret_is_encrypted_at_rest_and_generated_when_missing(team, user, rece
         cursor.execute("SELECT secret FROM webhooks_webhook WHERE id = %s", [webhook.pk])
         (stored,) = cursor.fetchone()
 
-    assert generated and generated.startswith("whsec_")
+    assert generated is not None
+    assert generated.startswith("whsec_")
     assert generated not in stored
     assert Webhook.objects.get().secret == generated
     _again, none = services.save_webhook(

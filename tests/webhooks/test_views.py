@@ -15,7 +15,9 @@ def test_owner_saves_webhook_and_secret_is_never_rendered(team, user, receiver, 
     client = client_for(user)
     url = reverse("team_webhook", args=[team.pk])
 
-    response = client.post(url, {"url": receiver.url, "secret": SECRET, "events": ["comment"], "is_active": "on"})
+    response = client.post(
+        url, {"url": receiver.url, "secret": SECRET, "events": ["comment"], "is_active": "on"}
+    )
     page = client.get(url)
 
     assert response.status_code == 302
@@ -56,7 +58,9 @@ def test_members_and_viewers_get_403(team, member_of, client_for) -> None:  # ty
 
 
 def test_admin_removes_the_webhook(team, user, member_of, receiver, client_for) -> None:  # type: ignore[no-untyped-def]
-    services.save_webhook(team=team, actor=user, url=receiver.url, secret=SECRET, events=["comment"], is_active=True)
+    services.save_webhook(
+        team=team, actor=user, url=receiver.url, secret=SECRET, events=["comment"], is_active=True
+    )
 
     response = client_for(member_of(Role.ADMIN)).post(reverse("webhook_delete", args=[team.pk]))
 
@@ -67,7 +71,9 @@ def test_admin_removes_the_webhook(team, user, member_of, receiver, client_for) 
 def test_deliveries_page_lists_attempts_and_its_partial(
     team, user, receiver, client_for, django_assert_max_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
-    services.save_webhook(team=team, actor=user, url=receiver.url, secret=SECRET, events=["comment"], is_active=True)
+    services.save_webhook(
+        team=team, actor=user, url=receiver.url, secret=SECRET, events=["comment"], is_active=True
+    )
     receiver.answers = [502]
     for _number in range(10):
         delivery = services.emit_event(team=team, event="comment", data={})
