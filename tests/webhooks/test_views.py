@@ -88,3 +88,10 @@ def test_deliveries_page_lists_attempts_and_its_partial(
     assert "HTTP 502" in body
     assert body.count("HTTP 200") == 9
     assert partial.content.decode().lstrip().startswith('<section id="delivery-list">')
+
+
+def test_pages_require_login(team, client) -> None:  # type: ignore[no-untyped-def]
+    for name in ("team_webhook", "webhook_deliveries"):
+        response = client.get(reverse(name, args=[team.pk]))
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
