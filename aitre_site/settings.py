@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "studio.history",
     "studio.sharing",
     "studio.costs",
+    "studio.notifications",
+    "studio.webhooks",
+    "studio.prompts",
     "studio.sandbox",
 ]
 

@@ -11,6 +11,9 @@ urlpatterns = [
     path("", include("studio.sharing.urls")),
     path("", include("studio.accounts.urls")),
     path("", include("studio.costs.urls")),
+    path("", include("studio.notifications.urls")),
+    path("", include("studio.webhooks.urls")),
+    path("", include("studio.prompts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

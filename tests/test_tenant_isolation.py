@@ -318,3 +318,79 @@ def test_history_url_404s_for_other_team(
     assert list(Generation.objects.values_list("pk", "deleted_at")) == [(generation.pk, None)]
     assert list(generation.tags.values_list("name", flat=True)) == ["victim tag"]
     assert not Favourite.objects.exists()
+
+
+# Team workflow: the prompt library, the team's webhook, and notifications (which belong to one user). ---
+
+WORKFLOW_URLS = [
+    ("preset_list", ["team_id"], "get"),
+    ("preset_create", ["team_id"], "get"),
+    ("preset_create", ["team_id"], "post"),
+    ("preset_edit", ["team_id", "preset_id"], "get"),
+    ("preset_edit", ["team_id", "preset_id"], "post"),
+    ("preset_delete", ["team_id", "preset_id"], "post"),
+    ("preset_export", ["team_id"], "get"),
+    ("preset_import", ["team_id"], "post"),
+    ("team_webhook", ["team_id"], "get"),
+    ("team_webhook", ["team_id"], "post"),
+    ("webhook_delete", ["team_id"], "post"),
+    ("webhook_deliveries", ["team_id"], "get"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "arg_names", "method"),
+    WORKFLOW_URLS,
+    ids=[f"{method}-{name}" for name, _args, method in WORKFLOW_URLS],
+)
+def test_workflow_url_404s_for_other_team(
+    name: str,
+    arg_names: list[str],
+    method: str,
+    team: Team,
+    user: User,
+    other_team_user: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    from studio.prompts.models import PromptPreset
+    from studio.prompts.services import save_preset
+    from studio.webhooks.models import Webhook
+
+    factories.make_team(other_team_user, "Other")
+    preset = save_preset(
+        team=team, owner=user, name="Victim preset", kind="veo3_video", prompt="victim prompt"
+    )
+    Webhook.objects.create(
+        team=team, url="https://hooks.example.com/victim", secret="victim-secret", events=[]
+    )
+    ids = {"team_id": team.pk, "preset_id": preset.pk}
+    url = reverse(name, args=[ids[arg] for arg in arg_names])
+    data = {
+        "name": "Hijacked",
+        "kind": "veo3_video",
+        "url": "https://evil.example.com/",
+        "events": ["comment"],
+    }
+
+    client = client_for(other_team_user)
+    response = client.post(url, data) if method == "post" else client.get(url)
+
+    assert response.status_code == 404
+    assert b"victim" not in response.content
+    assert list(PromptPreset.objects.values_list("name", flat=True)) == ["Victim preset"]
+    assert Webhook.objects.get().url == "https://hooks.example.com/victim"
+
+
+@pytest.mark.parametrize("name", ["notification_read", "notification_open"])
+def test_notification_of_another_user_404s(
+    name: str, team: Team, user: User, other_team_user: User, client_for: Callable[[User], Client]
+) -> None:
+    from studio.notifications.models import Notification
+    from studio.notifications.services import notify
+
+    (notification,) = notify(recipients=[user], team=team, kind="comment", params={"actor": "victim"})
+
+    response = client_for(other_team_user).post(reverse(name, args=[notification.pk]))
+
+    assert response.status_code == 404
+    assert Notification.objects.get().read_at is None
