@@ -35,7 +35,7 @@ NAMES = {
     "aitre", "studio", "midjourney", "veo", "veo3", "sora", "sora2", "gemini", "dall", "flux", "gpt",
     "openai", "api", "url", "zip", "png", "jpeg", "webp", "mp4", "mp3", "wav", "srt", "vtt", "json", "svg",
     "http", "https", "kb", "mb", "gb", "fast", "launch", "film", "maker", "example", "com", "paper",
-    "boat", "pond",
+    "boat", "pond", "webhook",
 }  # fmt: skip
 # A word on its own: identifiers glued to digits or dashes (request ids, veo3-fast) are not words.
 ENGLISH_WORD = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z'’]+(?![\w-])")
