@@ -831,6 +831,8 @@ def main() -> int:
                     "--pythonpath", str(BENCH), "--bind", f"127.0.0.1:{port}",
                     "--workers", str(args.web_workers), "--threads", str(args.web_threads),
                     "--timeout", "120", "--graceful-timeout", "5",
+                    # Idle connections outlive the studio client's (httpx: 5 s), as behind a real proxy.
+                    "--keep-alive", "75",
                 ],
             )  # fmt: skip
             wait_for_http(f"{base_url}/accounts/login/", timeout=60)

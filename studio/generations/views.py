@@ -171,11 +171,15 @@ def _version(generation: Generation) -> int:
     return version
 
 
-def _versions(generations: Any) -> str:
-    """`id.version` pairs the page's poller sends back, so the server answers with what changed only."""
+def _versions(generations: Any, *, rendered: set[int] | None = None) -> str:
+    """`id.version` pairs the page's poller sends back, so the server answers with what changed only.
+
+    A response that renders only some cards (a new card, an action's card) gives the others version 0:
+    the page may still show an older copy of them, so the next poll sends them again.
+    """
     rows = list(generations)
     capacity.annotate_waiting_line(rows)
-    return ",".join(f"{g.pk}.{_version(g)}" for g in rows)
+    return ",".join(f"{g.pk}.{_version(g) if rendered is None or g.pk in rendered else 0}" for g in rows)
 
 
 def _check_inputs(
@@ -318,7 +322,7 @@ def _new_card_response(
         "form": form,
         **_model_context(project, form),
         "live_ids": [g.pk for g in live],
-        "live_versions": _versions(live),
+        "live_versions": _versions(live, rendered={generation.pk}),
         "poll_every": POLL_EVERY,
         "oob": True,
     }
@@ -413,7 +417,7 @@ def _after_action(
         "generations/_poller.html",
         {
             "live_ids": [g.pk for g in live],
-            "live_versions": _versions(live),
+            "live_versions": _versions(live, rendered={shown.pk}),
             "poll_every": POLL_EVERY,
             "oob": True,
         },

@@ -64,7 +64,9 @@ def test_queue_full_answer_waits_then_succeeds_against_the_sandbox(  # type: ign
     assert second.events.filter(kind=GenerationEvent.Kind.REQUEST).count() == 2  # Refused once, then sent.
 
 
-def test_waiting_past_the_teams_deadline_fails_with_the_reason(sandbox_project, user, team) -> None:  # type: ignore[no-untyped-def]
+def test_waiting_past_the_teams_deadline_fails_with_the_reason(sandbox_project, user, team, settings) -> None:  # type: ignore[no-untyped-def]
+    # A back-off longer than the test: the first refusal's pause must not end before the second submit.
+    settings.GENERATION_SLOT_BACKOFF = 600
     use_key(team, "sk-sandbox-fault-queue-full")
     team.slot_wait_hours = 3
     team.save(update_fields=["slot_wait_hours"])

@@ -101,6 +101,25 @@ def test_generation_poll_answers_only_the_changed_cards_out_of_band(
     assert sorted(polled_ids(response.text)) == sorted(g.pk for g in [*unchanged, changing])
 
 
+def test_generation_poll_sends_a_card_that_changed_before_another_cards_action_restarted_the_poller(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(user)
+    moved_on = queued(project, user, prompt="fox that moves on")
+    canceled = queued(project, user, prompt="fox to cancel")
+    poll_url_on_page(client, project)
+    moved_on.transition(Status.RUNNING, allowed_from=[Status.QUEUED], upstream_task_id="t", progress=30)
+
+    action = client.post(reverse("generation_cancel", args=[canceled.pk]), **HTMX)
+    poll_url = html.unescape(re.search(r'hx-get="([^"]*generations/poll/[^"]*)"', action.text).group(1))
+    response = client.get(poll_url, **HTMX)
+
+    tags = articles(response.text)
+    assert len(tags) == 1
+    assert f'id="generation-{moved_on.pk}"' in tags[0]
+    assert 'data-status="running"' in tags[0]
+
+
 def test_generation_poll_answers_nothing_but_the_poller_when_no_card_changed(
     project: Project, user: User, client_for: Callable[[User], Client]
 ) -> None:
