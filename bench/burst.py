@@ -152,8 +152,7 @@ def wait_until_drained(args: argparse.Namespace, processes: Any, project: Any, s
 
 def max_in_flight(project: Any) -> dict[str, int]:
     """The most generations of each family holding a slot at once, from their status events."""
-    from studio.generations.capacity import family_of
-    from studio.generations.models import HOLDING_SLOT, GenerationEvent
+    from studio.generations.models import HOLDING_SLOT, GenerationEvent, family_of
 
     holding = {str(status) for status in HOLDING_SLOT}
     changes: dict[str, list[tuple[Any, int]]] = defaultdict(list)

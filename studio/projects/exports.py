@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from studio import queue
 from studio.accounts.models import Team, User
 from studio.generations.models import Asset, Generation
 from studio.projects.audit import record_audit
@@ -155,12 +156,10 @@ def build_zip_export(export_id: int) -> None:
 
 
 def queue_zip_export(*, team: Team, user: User, generations: Sequence[Generation]) -> ZipExport:
-    """Records an export of the selection and queues its building."""
-    from studio.projects.tasks import enqueue_zip_export
-
+    """Records an export of the selection and queues its building (after commit)."""
     export = ZipExport.objects.create(
         team=team, requested_by=user, generation_ids=[g.pk for g in generations]
     )
-    enqueue_zip_export(export)
+    queue.enqueue("studio.projects.tasks.build_zip_export", export.pk, task_name=f"zip-{export.pk}")
     record_zip_download(team=team, user=user, generations=generations)
     return export

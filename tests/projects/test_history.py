@@ -19,7 +19,7 @@ from PIL import Image
 
 from studio.accounts.models import Role, Team, User
 from studio.generations import services
-from studio.generations.ingest import store_result_bytes
+from studio.generations.engine.storage import store_result_bytes
 from studio.generations.media import MediaKind
 from studio.generations.models import Asset, Favourite, Generation, Kind, Status, Tag
 from studio.projects import history

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.accounts.models import Role, Team, User
-from studio.generations.ingest import store_result_bytes
+from studio.generations.engine.storage import store_result_bytes
 from studio.generations.media import MediaKind
 from studio.generations.models import Asset, Favourite, Generation, GenerationEvent, Kind, Status, Tag
 from studio.projects.models import AuditEvent, Project
