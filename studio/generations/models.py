@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 class Status(models.TextChoices):
     QUEUED = "queued", _("Queued")
     # Held in the studio until the team has a free slot for the kind's family at the gateway (see
-    # `capacity.py`); nothing of it is at the gateway, so it may be sent (again) when its turn comes.
+    # `engine/capacity.py`); nothing of it is at the gateway, so it may be sent (again) when its turn comes.
     WAITING = "waiting", _("Waiting for a free slot")
     SUBMITTING = "submitting", _("Submitting")
     SUBMITTED = "submitted", _("Submitted")
@@ -491,7 +491,9 @@ class Generation(models.Model):
             **fields,
         )
 
-    def requeue(self, *, message: str, retry_at: datetime, allowed_from: Iterable[Status]) -> bool:
+    def requeue(
+        self, *, message: str, retry_at: datetime, allowed_from: Iterable[Status], **fields: Any
+    ) -> bool:
         """Back to the queue, to be sent again at `retry_at`: nothing of it was taken by the gateway."""
         return self.move(
             Status.QUEUED,
@@ -499,8 +501,8 @@ class Generation(models.Model):
             message=message,
             claim_token=None,
             claim_expires_at=None,
-            sent_at=None,
             next_poll_at=retry_at,
+            **fields,
         )
 
     def wait_for_slot(

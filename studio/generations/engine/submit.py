@@ -163,6 +163,8 @@ def _requeue_or_fail(generation: Generation, exc: UpstreamError) -> Status:
         message=_("The gateway was busy; trying again shortly."),
         retry_at=timezone.now() + timedelta(seconds=delay),
         allowed_from=generation.sending_statuses,
+        # The gateway turned the request away, so sending it again cannot start the job twice.
+        sent_at=None,
     )
     return Status(generation.status)
 
