@@ -194,8 +194,7 @@ def wait_until_drained(
     args: argparse.Namespace, processes: Any, project: Any, started_at: float, sampled: dict[str, int]
 ) -> bool:
     """Waits until every generation is finished; `sampled` gets the most seen holding a slot per family."""
-    from studio.generations.capacity import family_of
-    from studio.generations.models import HOLDING_SLOT, TERMINAL, Generation
+    from studio.generations.models import HOLDING_SLOT, TERMINAL, Generation, family_of
 
     terminal = {str(status) for status in TERMINAL}
     holding = {str(status) for status in HOLDING_SLOT}
@@ -231,8 +230,7 @@ def max_in_flight(project: Any, *, order: str = "at") -> dict[str, int]:
     `order="at"` replays the events by their timestamps; `order="id"` by the order they were written,
     which on SQLite (one writer at a time) is the order the slots were taken and given back.
     """
-    from studio.generations.capacity import family_of
-    from studio.generations.models import HOLDING_SLOT, GenerationEvent
+    from studio.generations.models import HOLDING_SLOT, GenerationEvent, family_of
 
     holding = {str(status) for status in HOLDING_SLOT}
     changes: dict[str, list[tuple[Any, int]]] = defaultdict(list)

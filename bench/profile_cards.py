@@ -370,7 +370,7 @@ def profile_page(
 def set_page_sizes(size: int) -> None:
     """The workspace and the share page have a fixed page size; the 96-card runs set it here, in-process."""
     from studio.generations import views as workspace_views
-    from studio.projects import sharing_views
+    from studio.sharing import views as sharing_views
 
     workspace_views.PAGE_SIZE = size
     sharing_views.PAGE_SIZE = size
@@ -387,8 +387,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from studio.projects.models import ShareLink
-    from studio.projects.sharing import create_share_link
+    from studio.sharing.models import ShareLink
+    from studio.sharing.services import create_share_link
 
     assert not settings.DEBUG
     settings.STORAGES = {

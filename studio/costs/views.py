@@ -23,6 +23,7 @@ from studio.costs.forms import BudgetForm, CostSettingsForm, PriceOverrideForm
 from studio.costs.models import MICROS, Budget, ModelPrice
 from studio.generations import catalogue
 from studio.generations.forms import FORMS
+from studio.generations.gateway import client_for
 from studio.generations.kinds import KINDS
 from studio.generations.views import _form_for, _project_for
 from studio.upstream import UpstreamError
@@ -143,8 +144,6 @@ def prices_sync(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
     membership = membership_or_404(request.user, team_id)
     require_manager(membership)
     team = membership.team
-    from studio.generations.gateway import client_for
-
     try:
         count = services.sync_prices(team=team, client=client_for(team))
     except UpstreamError as exc:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from studio import queue
 from studio.accounts.models import Team
 from studio.generations import gateway
 from studio.generations.kinds import KINDS
@@ -142,6 +143,11 @@ def refresh_due_catalogues(*, now: datetime | None = None, limit: int = 100) -> 
             continue
         refreshed += 1
     return refreshed
+
+
+def enqueue_refresh() -> None:
+    """Queues the scheduled refresh of the teams' model lists (the poller calls this now and then)."""
+    queue.enqueue_now("studio.generations.tasks.refresh_catalogues", task_name="refresh-catalogues")
 
 
 def models_for(team: Team, capability: Capability) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from studio.generations.models import Kind
+from studio.generations.kind_choices import Kind
 from studio.upstream import Capability
 
 

@@ -8,7 +8,8 @@ killed worker's task is delivered again) changes nothing the second time.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,45 +22,22 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from studio.accounts.models import Team
+from studio.accounts.models import Team, User
 from studio.generations.gateway_text import explanation
+
+# Kind lives below the catalogue of kinds, which the models ask; it is read from here everywhere else.
+from studio.generations.kind_choices import Kind as Kind
+from studio.generations.kinds import KINDS, Family
 from studio.projects.models import Project
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
 
 
-class Kind(models.TextChoices):
-    """What a generation makes, and through which gateway route (see `studio.generations.kinds`)."""
-
-    VEO3_VIDEO = "veo3_video", _("Video: Veo3")
-    SORA2_VIDEO = "sora2_video", _("Video: Sora2")
-    SORA2_REMIX = "sora2_remix", _("Sora2 remix")
-    SORA2_CHARACTER = "sora2_character", _("Sora2 character")
-    MJ_IMAGINE = "mj_imagine", _("Midjourney imagine")
-    MJ_ACTION = "mj_action", _("Midjourney action")
-    MJ_BLEND = "mj_blend", _("Midjourney blend")
-    MJ_DESCRIBE = "mj_describe", _("Midjourney describe")
-    MJ_SHORTEN = "mj_shorten", _("Midjourney shorten")
-    MJ_SWAP_FACE = "mj_swap_face", _("Midjourney face swap")
-    # Kinds the gateway answers within one (often streamed) request.
-    CHAT_IMAGE = "chat_image", _("Image via chat")
-    IMAGES_GENERATE = "images_generate", _("Image")
-    IMAGES_EDIT = "images_edit", _("Image edit")
-    CHAT_VIDEO = "chat_video", _("Video via chat")
-    WATERMARK_REMOVAL = "watermark_removal", _("Watermark removal")
-    SPEECH = "speech", _("Speech")
-    TRANSCRIPTION = "transcription", _("Transcription")
-    TRANSLATION = "translation", _("Translation")
-    CHAT = "chat", _("Chat")
-    COMPLETION = "completion", _("Completion")
-    EMBEDDINGS = "embeddings", _("Embeddings")
-
-
 class Status(models.TextChoices):
     QUEUED = "queued", _("Queued")
     # Held in the studio until the team has a free slot for the kind's family at the gateway (see
-    # `capacity.py`); nothing of it is at the gateway, so it may be sent (again) when its turn comes.
+    # `engine/capacity.py`); nothing of it is at the gateway, so it may be sent (again) when its turn comes.
     WAITING = "waiting", _("Waiting for a free slot")
     SUBMITTING = "submitting", _("Submitting")
     SUBMITTED = "submitted", _("Submitted")
@@ -83,6 +61,53 @@ POLLED = frozenset({Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT})
 TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.OUTCOME_UNKNOWN})
 # Statuses the page's poller keeps asking about (timed-out cards can still change, but rarely).
 LIVE = IN_FLIGHT
+
+
+# The state machine: every move a generation's status may make, from → to. The named methods of
+# `Generation` make these moves, each as a compare-and-set from the statuses its caller expects.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.QUEUED: frozenset({Status.WAITING, Status.SUBMITTING, Status.CANCELED}),
+    Status.WAITING: frozenset({Status.SUBMITTING, Status.FAILED, Status.CANCELED}),
+    Status.SUBMITTING: frozenset(
+        {
+            Status.QUEUED,
+            Status.WAITING,
+            Status.SUBMITTED,
+            Status.RUNNING,
+            Status.FAILED,
+            Status.OUTCOME_UNKNOWN,
+            Status.CANCELED,
+        }
+    ),
+    Status.SUBMITTED: frozenset(
+        {Status.RUNNING, Status.INGESTING, Status.FAILED, Status.TIMED_OUT, Status.CANCELED}
+    ),
+    # A sync kind runs while its answer streams in: it succeeds, fails or is sent again from here.
+    Status.RUNNING: frozenset(
+        {
+            Status.QUEUED,
+            Status.SUCCEEDED,
+            Status.INGESTING,
+            Status.FAILED,
+            Status.TIMED_OUT,
+            Status.OUTCOME_UNKNOWN,
+            Status.CANCELED,
+        }
+    ),
+    Status.INGESTING: frozenset({Status.SUCCEEDED, Status.FAILED}),
+    Status.TIMED_OUT: frozenset({Status.INGESTING, Status.FAILED, Status.CANCELED}),
+    # A late answer from the gateway: the task was accepted after all.
+    Status.OUTCOME_UNKNOWN: frozenset({Status.SUBMITTED}),
+    Status.SUCCEEDED: frozenset(),
+    Status.FAILED: frozenset(),
+    Status.CANCELED: frozenset(),
+}
+# Where a submit stands while its request is out: a sync kind's answer streams in while it runs.
+SENDING = frozenset({Status.SUBMITTING})
+SENDING_SYNC = frozenset({Status.SUBMITTING, Status.RUNNING})
+# What a cancel stops; nothing but its own run ever writes to a sync generation, which a cancel stops.
+CANCELABLE = frozenset({Status.QUEUED, Status.WAITING, Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT})
+CANCELABLE_SYNC = CANCELABLE | {Status.SUBMITTING}
 
 
 # Sent inside the transaction of every status change this module makes, so that what receivers write
@@ -274,8 +299,6 @@ class Generation(models.Model):
         """No progress for longer than this kind usually stays silent (10 min Midjourney, 20 min video)."""
         if self.status not in {Status.SUBMITTED, Status.RUNNING}:
             return False
-        from studio.generations.kinds import KINDS
-
         since = self.last_progress_at or self.submitted_at or self.created_at
         return timezone.now() - since > KINDS[self.kind].stall_after
 
@@ -288,10 +311,8 @@ class Generation(models.Model):
     def slots_ahead(self) -> int:
         """Waiting generations of its team and family that get a slot before this one (one query).
 
-        Pages set it for all their cards at once with `capacity.annotate_waiting_line`.
+        Pages set it for all their cards at once with `annotate_waiting_line`.
         """
-        from studio.generations.capacity import annotate_waiting_line
-
         annotate_waiting_line([self])
         return int(self.__dict__.get("slots_ahead", 0))
 
@@ -317,6 +338,8 @@ class Generation(models.Model):
 
         Returns whether this call made the change; on success the event log records it and this
         instance reflects the new state. Call it inside a transaction when other writes depend on it.
+        This is the raw step, which tests use to put a row in a given state; the engine moves a
+        generation only through the named methods below, whose moves `TRANSITIONS` allows.
         """
         allowed = [str(status) for status in allowed_from]
         now = timezone.now()
@@ -355,6 +378,172 @@ class Generation(models.Model):
             for name, value in fields.items():
                 setattr(self, name, value)
         return changed
+
+    def move(self, to: Status, *, allowed_from: Iterable[Status], **fields: Any) -> bool:
+        """`transition`, for a move the state machine allows from every one of `allowed_from`."""
+        allowed = frozenset(allowed_from)
+        for status in allowed:
+            if to not in TRANSITIONS[status]:
+                raise ValueError(f"A generation never moves from {status} to {to}.")
+        return self.transition(to, allowed_from=allowed, **fields)
+
+    @property
+    def sending_statuses(self) -> frozenset[Status]:
+        """Where its submit may stand: a sync kind is also running while its answer streams in."""
+        return SENDING_SYNC if KINDS[self.kind].is_sync else SENDING
+
+    def mark_waiting(self, *, now: datetime) -> bool:
+        """Queued → waiting for one of the team's slots for its family."""
+        return self.move(
+            Status.WAITING,
+            allowed_from=[Status.QUEUED],
+            waiting_since=self.waiting_since or now,
+            next_poll_at=None,
+        )
+
+    def mark_submitting(self, *, token: uuid.UUID, lease_until: datetime) -> bool:
+        """Queued → submitting: claimed by one worker, with a lease, for one submit."""
+        return self.move(
+            Status.SUBMITTING,
+            allowed_from=[Status.QUEUED],
+            claim_token=token,
+            claim_expires_at=lease_until,
+            next_poll_at=None,
+        )
+
+    def mark_submitted(
+        self, *, task_id: str, request_id: str, now: datetime, first_poll_at: datetime
+    ) -> bool:
+        """The gateway accepted the task; a late answer still counts after the sweep gave up on it."""
+        return self.move(
+            Status.SUBMITTED,
+            allowed_from=[Status.SUBMITTING, Status.OUTCOME_UNKNOWN],
+            upstream_task_id=task_id,
+            upstream_request_id=request_id,
+            submitted_at=now,
+            last_progress_at=now,
+            next_poll_at=first_poll_at,
+            claim_token=None,
+            claim_expires_at=None,
+            finished_at=None,
+            error_code="",
+            error_message="",
+        )
+
+    def mark_running(self, *, payload: Any = None, **fields: Any) -> bool:
+        """The gateway started: a sync kind's answer begins (from submitting) or a polled task runs."""
+        return self.move(
+            Status.RUNNING, allowed_from=[Status.SUBMITTING, Status.SUBMITTED], payload=payload, **fields
+        )
+
+    def mark_ingesting(self, *, payload: Any = None, **fields: Any) -> bool:
+        """The gateway reports success: the results are to be copied into the studio's storage."""
+        return self.move(Status.INGESTING, allowed_from=POLLED, payload=payload, **fields)
+
+    def mark_succeeded(self, **fields: Any) -> bool:
+        """Every result is stored (after ingest, or at the end of a sync kind's answer)."""
+        return self.move(Status.SUCCEEDED, allowed_from=[Status.RUNNING, Status.INGESTING], **fields)
+
+    def mark_failed(
+        self,
+        code: str,
+        message: str,
+        gateway_message: str | None = None,
+        *,
+        allowed_from: Iterable[Status],
+        event: str = "",
+        payload: Any = None,
+        **fields: Any,
+    ) -> bool:
+        """Failed with a code and the studio's explanation; the gateway's own words replace the last
+        ones kept when given. `event` is the note in the event log."""
+        if gateway_message is not None:
+            fields["gateway_message"] = gateway_message
+        return self.move(
+            Status.FAILED,
+            allowed_from=allowed_from,
+            message=event,
+            payload=payload,
+            error_code=code,
+            error_message=message,
+            **fields,
+        )
+
+    def mark_outcome_unknown(
+        self,
+        code: str,
+        message: str,
+        gateway_message: str | None = None,
+        *,
+        allowed_from: Iterable[Status],
+        event: str = "",
+    ) -> bool:
+        """Sent, but no answer came back: the gateway may have started (and billed) the job."""
+        fields: dict[str, Any] = {} if gateway_message is None else {"gateway_message": gateway_message}
+        return self.move(
+            Status.OUTCOME_UNKNOWN,
+            allowed_from=allowed_from,
+            message=event,
+            error_code=code,
+            error_message=message,
+            claim_token=None,
+            claim_expires_at=None,
+            **fields,
+        )
+
+    def requeue(
+        self, *, message: str, retry_at: datetime, allowed_from: Iterable[Status], **fields: Any
+    ) -> bool:
+        """Back to the queue, to be sent again at `retry_at`: nothing of it was taken by the gateway."""
+        return self.move(
+            Status.QUEUED,
+            allowed_from=allowed_from,
+            message=message,
+            claim_token=None,
+            claim_expires_at=None,
+            next_poll_at=retry_at,
+            **fields,
+        )
+
+    def wait_for_slot(
+        self, *, message: str, retry_at: datetime, now: datetime, code: str, gateway_message: str
+    ) -> bool:
+        """The gateway was full: nothing was accepted, so it waits for a slot again until `retry_at`."""
+        return self.move(
+            Status.WAITING,
+            allowed_from=[Status.SUBMITTING],
+            message=message,
+            claim_token=None,
+            claim_expires_at=None,
+            # The gateway refused the request, so sending it again cannot start the job twice.
+            sent_at=None,
+            next_poll_at=retry_at,
+            waiting_since=self.waiting_since or now,
+            capacity_answers=self.capacity_answers + 1,
+            error_code=code,
+            gateway_message=gateway_message,
+        )
+
+    def time_out(self, *, message: str, next_poll_at: datetime) -> bool:
+        """Silent past the deadline: no longer counted as running, still checked now and then."""
+        return self.move(
+            Status.TIMED_OUT,
+            allowed_from=[Status.SUBMITTED, Status.RUNNING],
+            error_code="timed_out",
+            error_message=message,
+            next_poll_at=next_poll_at,
+        )
+
+    def cancel(self, *, by: User) -> bool:
+        """Stops following it (the gateway has no cancel; a late result is no longer fetched)."""
+        allowed = CANCELABLE_SYNC if KINDS[self.kind].is_sync else CANCELABLE
+        return self.move(
+            Status.CANCELED,
+            allowed_from=allowed,
+            message=_("Canceled by %(user)s.") % {"user": by.name},
+            next_poll_at=None,
+            claim_token=None,
+        )
 
     def log(self, kind: GenerationEvent.Kind, *, message: str = "", payload: Any = None) -> None:
         """Appends a request, response or note to the generation's record."""
@@ -622,3 +811,61 @@ class GatewayModel(models.Model):
 
     def __str__(self) -> str:
         return self.model_id
+
+
+# The team's slots at the gateway (see `engine/capacity.py`): the facts pages read as well as the engine.
+
+# The team setting that limits each family. Sync kinds are answered within their request and not limited.
+LIMIT_FIELDS: dict[Family, str] = {
+    Family.MIDJOURNEY: "midjourney_slots",
+    Family.VIDEO_TASK: "video_slots",
+    Family.SORA: "sora_slots",
+}
+
+
+def family_of(kind: str) -> Family | None:
+    """The family whose slots a kind uses, or None when the kind is not limited."""
+    family = KINDS[kind].family
+    return family if family in LIMIT_FIELDS else None
+
+
+def kinds_of(family: Family) -> list[str]:
+    return [str(kind) for kind, spec in KINDS.items() if spec.family == family]
+
+
+def fair_order(
+    waiting: Iterable[tuple[int, int | None, datetime]], holding_by_member: Counter[int | None]
+) -> list[int]:
+    """Ids of waiting generations `(pk, created_by_id, created_at)` in the order they get slots."""
+    places: Counter[int | None] = Counter()
+    ranked = []
+    for pk, member, created_at in sorted(waiting, key=lambda row: (row[2], row[0])):
+        ranked.append((holding_by_member[member] + places[member], created_at, pk))
+        places[member] += 1
+    return [pk for _rank, _created_at, pk in sorted(ranked)]
+
+
+def annotate_waiting_line(generations: Sequence[Generation]) -> None:
+    """Sets `slots_ahead` on each waiting generation: one query per team and family among them."""
+    groups: dict[tuple[int, Family], list[Generation]] = defaultdict(list)
+    for generation in generations:
+        family = family_of(generation.kind) if generation.status == Status.WAITING else None
+        if family is not None:
+            groups[(generation.team_id, family)].append(generation)
+        else:
+            generation.__dict__["slots_ahead"] = 0
+    for (team_id, family), members in groups.items():
+        rows = (
+            Generation.objects.filter(team_id=team_id, kind__in=kinds_of(family))
+            .filter(status__in=[Status.WAITING, *HOLDING_SLOT])
+            .values_list("pk", "created_by_id", "created_at", "status")
+        )
+        waiting, holding = [], Counter[int | None]()
+        for pk, member, created_at, status in rows:
+            if status == Status.WAITING:
+                waiting.append((pk, member, created_at))
+            else:
+                holding[member] += 1
+        place = {pk: index for index, pk in enumerate(fair_order(waiting, holding))}
+        for generation in members:
+            generation.__dict__["slots_ahead"] = place.get(generation.pk, 0)

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from studio.accounts.models import User
 from studio.costs.services import CostRefused, reserve_cost
-from studio.generations import mj_buttons, polling
-from studio.generations.ingest import attach_previews, work_dir
+from studio.generations import mj_buttons
+from studio.generations.engine import enqueue, poller
+from studio.generations.engine.storage import attach_previews, work_dir
 from studio.generations.kinds import KINDS
 from studio.generations.models import (
     POLLED,
@@ -34,7 +35,6 @@ from studio.generations.models import (
     Kind,
     Status,
 )
-from studio.generations.tasks import enqueue_submit
 from studio.lib.media import MediaError, MediaKind, validate_upload
 from studio.projects.models import Project
 
@@ -176,7 +176,7 @@ def _record_generation(
             status_to=Status.QUEUED,
             message=_("Queued by %(user)s.") % {"user": user.name},
         )
-        enqueue_submit(generation)
+        enqueue.submit(generation)
     return generation
 
 
@@ -304,17 +304,7 @@ def store_upload(
 
 def cancel_generation(*, generation: Generation, user: User) -> bool:
     """Stops following a generation (the gateway has no cancel; a late result is no longer fetched)."""
-    allowed = [Status.QUEUED, Status.WAITING, Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT]
-    if KINDS[generation.kind].is_sync:
-        # Nothing else will ever write to a sync generation but its own run, which a cancel stops.
-        allowed.append(Status.SUBMITTING)
-    return generation.transition(
-        Status.CANCELED,
-        allowed_from=allowed,
-        message=_("Canceled by %(user)s.") % {"user": user.name},
-        next_poll_at=None,
-        claim_token=None,
-    )
+    return generation.cancel(by=user)
 
 
 def retry_generation(*, generation: Generation, user: User) -> Generation:
@@ -342,7 +332,7 @@ def check_generation_now(*, generation: Generation) -> bool:
     """Asks the poller to check this generation on its next tick."""
     if generation.status not in POLLED or KINDS[generation.kind].is_sync:
         return False
-    return polling.check_now(generation)
+    return poller.check_now(generation)
 
 
 def press_midjourney_button(

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import EDITOR_ROLES, Membership
-from studio.generations import capacity, catalogue, mj_buttons, services
+from studio.generations import catalogue, mj_buttons, services
+from studio.generations.engine import capacity
 from studio.generations.forms import (
     FAMILY_LABELS,
     FORMS,

@@ -156,15 +156,10 @@ def build_zip_export(export_id: int) -> None:
 
 
 def queue_zip_export(*, team: Team, user: User, generations: Sequence[Generation]) -> ZipExport:
-    """Records an export of the selection and queues its building."""
+    """Records an export of the selection and queues its building (after commit)."""
     export = ZipExport.objects.create(
         team=team, requested_by=user, generation_ids=[g.pk for g in generations]
     )
-    enqueue_zip_export(export)
+    queue.enqueue("studio.history.tasks.build_zip_export", export.pk, task_name=f"zip-{export.pk}")
     record_zip_download(team=team, user=user, generations=generations)
     return export
-
-
-def enqueue_zip_export(export: ZipExport) -> None:
-    """Queues the export's building once the current transaction commits."""
-    queue.enqueue("studio.history.tasks.build_zip_export", export.pk, task_name=f"zip-{export.pk}")

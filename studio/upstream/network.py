@@ -5,7 +5,7 @@ resolves the name, requires every address it resolves to to be on the public int
 allow-listed), and then connects to the very address it checked. The name still goes into the `Host`
 header and TLS's SNI, so certificates are verified as usual, but a second DNS answer (a name that is
 public when the form is saved and 169.254.169.254 when a task runs) cannot swap in an internal address.
-Result downloads apply the same rules (studio/generations/downloads.py).
+Result downloads apply the same rules (studio/lib/downloads.py).
 """
 
 from __future__ import annotations

@@ -204,7 +204,7 @@ def test_failed_task_costs_nothing_as_the_gateway_refunds_it(
 def test_chat_actual_cost_comes_from_the_usage_the_gateway_reports(
     sandbox_project, priced_team, user
 ) -> None:  # type: ignore[no-untyped-def]
-    from studio.generations.direct import run_generation
+    from studio.generations.engine.run import run_generation
 
     generation = start(sandbox_project, user, kind=Kind.CHAT, model="gpt-4o-mini", prompt="Say hello")
     run_generation(generation.pk)

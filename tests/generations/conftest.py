@@ -16,8 +16,8 @@ import pytest
 from django.db import connection
 
 from studio.accounts.models import Team, User
-from studio.generations import capacity, ingest, polling, submission
-from studio.generations.models import Generation, Status
+from studio.generations.engine import capacity, ingest, poller, submit
+from studio.generations.models import POLLED, Generation, Status
 from studio.projects.models import Project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,10 +37,10 @@ def sandbox(live_server, settings, transactional_db) -> str:  # type: ignore[no-
 
 
 def _make_due(generation: Generation) -> None:
-    Generation.objects.filter(pk=generation.pk, status__in=polling.POLLED).update(next_poll_at=None)
+    Generation.objects.filter(pk=generation.pk, status__in=POLLED).update(next_poll_at=None)
     from django.utils import timezone
 
-    Generation.objects.filter(pk=generation.pk, status__in=polling.POLLED).update(next_poll_at=timezone.now())
+    Generation.objects.filter(pk=generation.pk, status__in=POLLED).update(next_poll_at=timezone.now())
 
 
 @pytest.fixture
@@ -57,19 +57,19 @@ def drive() -> Callable[..., Generation]:
             if time.monotonic() > deadline:
                 raise AssertionError(f"Stuck in {generation.status} after {timeout} s")
             if generation.status == Status.QUEUED:
-                submission.submit_generation(generation.pk)
+                submit.submit_generation(generation.pk)
             elif generation.status == Status.WAITING:
                 # The poller gives it a slot when one is free; the worker then sends it under that claim.
                 capacity.dispatch_waiting()
                 time.sleep(0.05)
             elif generation.status == Status.SUBMITTING and generation.claim_token and not generation.sent_at:
-                submission.submit_generation(generation.pk, str(generation.claim_token))
+                submit.submit_generation(generation.pk, str(generation.claim_token))
             elif generation.status == Status.INGESTING:
                 Generation.objects.filter(pk=generation.pk).update(claim_expires_at=None)
                 ingest.ingest_generation(generation.pk)
             else:
                 _make_due(generation)
-                polling.poll_due_generations()
+                poller.poll_due_generations()
                 time.sleep(0.05)
 
     return run

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.accounts.models import Role
-from studio.generations import capacity, polling, submission
+from studio.generations.engine import capacity, poller, submit
 from studio.generations.kinds import Family
 from studio.generations.models import HOLDING_SLOT, FamilySlots, Generation, GenerationEvent, Kind, Status
 from tests.generations.conftest import wait_for
@@ -49,8 +49,8 @@ def test_queue_full_answer_waits_then_succeeds_against_the_sandbox(  # type: ign
     first = start(sandbox_project, user, Kind.MJ_IMAGINE, prompt="first castle")
     second = start(sandbox_project, user, Kind.MJ_IMAGINE, prompt="second castle")
 
-    assert submission.submit_generation(first.pk) == Status.SUBMITTED
-    assert submission.submit_generation(second.pk) == Status.WAITING
+    assert submit.submit_generation(first.pk) == Status.SUBMITTED
+    assert submit.submit_generation(second.pk) == Status.WAITING
     slots = FamilySlots.objects.get(team=team, family=Family.MIDJOURNEY)
     assert slots.learned_limit == 1  # The gateway took one job and refused the second.
 
@@ -73,13 +73,13 @@ def test_waiting_past_the_teams_deadline_fails_with_the_reason(sandbox_project, 
     overdue = start(sandbox_project, user, Kind.MJ_IMAGINE, prompt="overdue")
     recent = start(sandbox_project, user, Kind.MJ_IMAGINE, prompt="recent")
     for generation in (overdue, recent):
-        assert submission.submit_generation(generation.pk) == Status.WAITING
+        assert submit.submit_generation(generation.pk) == Status.WAITING
     Generation.objects.filter(pk=overdue.pk).update(
         waiting_since=timezone.now() - timedelta(hours=3, minutes=1)
     )
     Generation.objects.filter(pk=recent.pk).update(waiting_since=timezone.now() - timedelta(hours=2))
 
-    polling.poll_due_generations()
+    poller.poll_due_generations()
 
     overdue.refresh_from_db()
     recent.refresh_from_db()
@@ -154,7 +154,7 @@ def test_cancel_while_waiting_leaves_the_line_and_is_never_sent(
 ) -> None:  # type: ignore[no-untyped-def]
     use_key(team, "sk-sandbox-fault-queue-full")
     generation = start(sandbox_project, user, Kind.MJ_IMAGINE)
-    assert submission.submit_generation(generation.pk) == Status.WAITING
+    assert submit.submit_generation(generation.pk) == Status.WAITING
 
     response = client_for(user).post(
         reverse("generation_cancel", args=[generation.pk]), headers={"HX-Request": "true"}
@@ -176,10 +176,10 @@ def test_dead_workers_slot_is_released_when_its_lease_runs_out(sandbox_project, 
     held, waiting_one = waiting(sandbox_project, user, 2)
     assert set(capacity.take_slots(team_id=team.pk, family=Family.MIDJOURNEY)) == {held.pk}
     # The worker that took the slot dies before sending; nobody settles its claim until the lease ends.
-    polling.poll_due_generations()
+    poller.poll_due_generations()
     assert Generation.objects.get(pk=waiting_one.pk).status == Status.WAITING
 
-    polling.poll_due_generations(now=timezone.now() + timedelta(seconds=301))
+    poller.poll_due_generations(now=timezone.now() + timedelta(seconds=301))
 
     assert Generation.objects.get(pk=held.pk).status == Status.QUEUED
     assert Generation.objects.get(pk=waiting_one.pk).status == Status.SUBMITTING

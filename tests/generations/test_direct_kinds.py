@@ -15,7 +15,8 @@ from PIL import Image
 
 from studio.accounts.models import Team, User
 from studio.accounts.services import update_gateway
-from studio.generations import direct, gateway, services
+from studio.generations import gateway, services
+from studio.generations.engine.run import run_generation
 from studio.generations.models import Asset, Generation, GenerationEvent, Kind, Status
 from studio.lib.media import MediaKind
 from studio.projects.models import Project
@@ -45,7 +46,7 @@ def start(
 
 
 def run(generation: Generation) -> Generation:
-    direct.run_generation(generation.pk)
+    run_generation(generation.pk)
     generation.refresh_from_db()
     return generation
 
@@ -518,8 +519,8 @@ def test_gateway_errors_settle_the_generation_like_any_submit(  # type: ignore[n
 def test_running_twice_sends_once(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
     generation = start(sandbox_project, user, Kind.CHAT, model="gpt-4o-mini")
 
-    assert direct.run_generation(generation.pk) == Status.SUCCEEDED
-    assert direct.run_generation(generation.pk) is None
+    assert run_generation(generation.pk) == Status.SUCCEEDED
+    assert run_generation(generation.pk) is None
 
     assert generation.events.filter(kind=GenerationEvent.Kind.REQUEST).count() == 1
     assert generation.assets.count() == 1

@@ -9,7 +9,9 @@ from datetime import timedelta
 from django.db import connections
 from django.utils import timezone
 
-from studio.generations import direct, polling, services, submission
+from studio.generations import services
+from studio.generations.engine import poller, recovery
+from studio.generations.engine.run import run_generation
 from studio.generations.models import Generation, Kind, Status
 from tests.generations.conftest import wait_for
 
@@ -27,7 +29,7 @@ def _run_in_background(generation: Generation) -> threading.Thread:
 
     def work() -> None:
         try:
-            direct.run_generation(generation.pk)
+            run_generation(generation.pk)
         finally:
             connections.close_all()
 
@@ -95,7 +97,7 @@ def test_sweep_fails_a_running_sync_generation_whose_lease_lapsed(sandbox_projec
         result_text="half an ans",
     )
 
-    polling.sweep_stale_work()
+    recovery.sweep_stale_work()
 
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
@@ -113,14 +115,14 @@ def test_sweep_fails_a_sync_submit_that_was_sent_and_requeues_one_that_was_not(s
     )
     Generation.objects.filter(pk=unsent.pk).update(status=Status.SUBMITTING, claim_expires_at=lapsed)
 
-    submission.recover_stale_submits()
+    recovery.recover_stale_submits()
 
     sent.refresh_from_db()
     unsent.refresh_from_db()
     assert sent.status == Status.FAILED
     assert sent.error_code == "worker_stopped"
     assert unsent.status == Status.QUEUED
-    assert direct.run_generation(unsent.pk) == Status.SUCCEEDED
+    assert run_generation(unsent.pk) == Status.SUCCEEDED
 
 
 def test_sweep_leaves_a_streaming_generation_whose_lease_holds(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
@@ -129,7 +131,7 @@ def test_sweep_leaves_a_streaming_generation_whose_lease_holds(sandbox_project, 
         status=Status.RUNNING, sent_at=timezone.now(), claim_expires_at=timezone.now() + timedelta(seconds=30)
     )
 
-    polling.sweep_stale_work()
+    recovery.sweep_stale_work()
 
     generation.refresh_from_db()
     assert generation.status == Status.RUNNING
@@ -145,7 +147,7 @@ def test_poller_never_polls_a_running_sync_generation(sandbox_project, user) -> 
     )
     generation.refresh_from_db()
 
-    report = polling.poll_due_generations()
+    report = poller.poll_due_generations()
 
     assert report.claimed == 0
     assert not services.check_generation_now(generation=generation)

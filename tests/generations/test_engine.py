@@ -14,7 +14,8 @@ from PIL import Image
 
 from studio.accounts.models import Team, User
 from studio.accounts.services import update_gateway
-from studio.generations import ingest, polling, services, submission
+from studio.generations import services
+from studio.generations.engine import ingest, poller, recovery, submit
 from studio.generations.models import Asset, Character, Generation, GenerationEvent, Kind, Status
 from studio.lib.media import MediaKind
 from studio.projects.models import Project
@@ -77,7 +78,7 @@ def test_submit_records_the_request_with_image_bytes_redacted(sandbox_project, u
         inputs={"first_frame": [frame]},
     )
 
-    assert submission.submit_generation(generation.pk) == Status.SUBMITTED
+    assert submit.submit_generation(generation.pk) == Status.SUBMITTED
 
     generation.refresh_from_db()
     body = generation.request_payload["body"]
@@ -95,8 +96,8 @@ def test_submit_records_the_request_with_image_bytes_redacted(sandbox_project, u
 def test_submit_twice_sends_once(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
     generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
 
-    first = submission.submit_generation(generation.pk)
-    second = submission.submit_generation(generation.pk)
+    first = submit.submit_generation(generation.pk)
+    second = submit.submit_generation(generation.pk)
 
     assert first == Status.SUBMITTED
     assert second is None
@@ -216,10 +217,10 @@ def test_midjourney_polls_are_batched(sandbox_project, user) -> None:  # type: i
     sandbox_project.team.save(update_fields=["midjourney_slots"])
     generations = [start(sandbox_project, user, Kind.MJ_IMAGINE, prompt=f"tile {i}") for i in range(5)]
     for generation in generations:
-        submission.submit_generation(generation.pk)
+        submit.submit_generation(generation.pk)
     Generation.objects.update(next_poll_at=timezone.now())
 
-    report = polling.poll_due_generations()
+    report = poller.poll_due_generations()
 
     assert report.claimed == 5
     assert report.gateway_calls == 1
@@ -272,7 +273,7 @@ def test_queue_full_waits_for_a_slot_instead_of_failing(sandbox_project, user, t
     use_key(team, "sk-sandbox-fault-queue-full")
     generation = start(sandbox_project, user, Kind.MJ_IMAGINE)
 
-    assert submission.submit_generation(generation.pk) == Status.WAITING
+    assert submit.submit_generation(generation.pk) == Status.WAITING
 
     generation.refresh_from_db()
     assert generation.sent_at is None
@@ -286,7 +287,7 @@ def test_rate_limited_submit_waits_for_a_slot(sandbox_project, user, team) -> No
     use_key(team, "sk-sandbox-fault-429")
     generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
 
-    assert submission.submit_generation(generation.pk) == Status.WAITING
+    assert submit.submit_generation(generation.pk) == Status.WAITING
 
     generation.refresh_from_db()
     assert generation.sent_at is None
@@ -298,8 +299,8 @@ def test_submit_without_answer_is_outcome_unknown_and_never_resent(sandbox_proje
     use_key(team, "sk-sandbox-fault-timeout-1")
     generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
 
-    assert submission.submit_generation(generation.pk) == Status.OUTCOME_UNKNOWN
-    polling.sweep_stale_work(timezone.now() + timedelta(hours=1))
+    assert submit.submit_generation(generation.pk) == Status.OUTCOME_UNKNOWN
+    recovery.sweep_stale_work(timezone.now() + timedelta(hours=1))
 
     generation.refresh_from_db()
     assert generation.status == Status.OUTCOME_UNKNOWN
@@ -309,16 +310,16 @@ def test_submit_without_answer_is_outcome_unknown_and_never_resent(sandbox_proje
 
 def test_rate_limited_poll_rests_the_gateway_and_never_fails(sandbox_project, user, team) -> None:  # type: ignore[no-untyped-def]
     generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
-    submission.submit_generation(generation.pk)
+    submit.submit_generation(generation.pk)
     use_key(team, "sk-sandbox-fault-429")
     Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
 
-    polling.poll_due_generations()
+    poller.poll_due_generations()
 
     generation.refresh_from_db()
     assert generation.status == Status.SUBMITTED
     assert generation.next_poll_at > timezone.now() + timedelta(seconds=2)
-    report = polling.poll_due_generations()
+    report = poller.poll_due_generations()
     assert report.claimed == 0
 
 
@@ -328,11 +329,11 @@ def test_dead_submit_before_sending_is_queued_again(sandbox_project, user) -> No
         status=Status.SUBMITTING, claim_expires_at=timezone.now() - timedelta(seconds=1), sent_at=None
     )
 
-    submission.recover_stale_submits()
+    recovery.recover_stale_submits()
 
     generation.refresh_from_db()
     assert generation.status == Status.QUEUED
-    assert submission.submit_generation(generation.pk) == Status.SUBMITTED
+    assert submit.submit_generation(generation.pk) == Status.SUBMITTED
 
 
 def test_dead_submit_after_sending_is_outcome_unknown(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
@@ -343,11 +344,11 @@ def test_dead_submit_after_sending_is_outcome_unknown(sandbox_project, user) -> 
         sent_at=timezone.now() - timedelta(minutes=6),
     )
 
-    submission.recover_stale_submits()
+    recovery.recover_stale_submits()
 
     generation.refresh_from_db()
     assert generation.status == Status.OUTCOME_UNKNOWN
-    assert submission.submit_generation(generation.pk) is None
+    assert submit.submit_generation(generation.pk) is None
 
 
 def test_expired_result_link_is_fetched_again_once_then_fails(sandbox_project, user, team, drive) -> None:  # type: ignore[no-untyped-def]
@@ -364,10 +365,10 @@ def test_expired_result_link_is_fetched_again_once_then_fails(sandbox_project, u
 
 def test_silent_task_times_out_but_is_still_ingested_when_it_finishes(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]
     generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
-    submission.submit_generation(generation.pk)
+    submit.submit_generation(generation.pk)
     Generation.objects.filter(pk=generation.pk).update(submitted_at=timezone.now() - timedelta(minutes=61))
 
-    polling.settle_deadlines(timezone.now())
+    recovery.settle_deadlines(timezone.now())
     generation.refresh_from_db()
     assert generation.status == Status.TIMED_OUT
     assert generation.next_poll_at is not None
@@ -382,11 +383,11 @@ def test_cancel_stops_polling_and_retry_reuses_the_inputs(sandbox_project, user,
         project=sandbox_project, user=user, upload=png_upload(), allowed={MediaKind.IMAGE}
     )
     generation = start(sandbox_project, user, Kind.VEO3_VIDEO, inputs={"first_frame": [frame]})
-    submission.submit_generation(generation.pk)
+    submit.submit_generation(generation.pk)
 
     assert services.cancel_generation(generation=generation, user=user)
     Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
-    assert polling.poll_due_generations().claimed == 0
+    assert poller.poll_due_generations().claimed == 0
 
     retried = services.retry_generation(generation=generation, user=user)
     assert retried.pk != generation.pk
@@ -398,12 +399,12 @@ def test_cancel_stops_polling_and_retry_reuses_the_inputs(sandbox_project, user,
 def test_two_pollers_never_claim_the_same_task(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
     generations = [start(sandbox_project, user, Kind.VEO3_VIDEO) for _ in range(3)]
     for generation in generations:
-        submission.submit_generation(generation.pk)
+        submit.submit_generation(generation.pk)
     now = timezone.now()
     Generation.objects.update(next_poll_at=now)
 
-    first = polling.claim_due(now)
-    second = polling.claim_due(now)
+    first = poller.claim_due(now)
+    second = poller.claim_due(now)
 
     assert len(first) == 3
     assert second == []
@@ -425,8 +426,8 @@ def test_sweep_requeues_a_lost_submit_once(sandbox_project, user) -> None:  # ty
     get_broker().purge_queue()  # The broker lost the message (Redis does, when a worker dies).
 
     later = timezone.now()
-    first = polling.sweep_stale_work(later)
-    second = polling.sweep_stale_work(later)
+    first = recovery.sweep_stale_work(later)
+    second = recovery.sweep_stale_work(later)
 
     assert first == 1
     assert second == 0
@@ -437,7 +438,7 @@ def test_sweep_leaves_a_submit_that_still_waits_in_the_queue(sandbox_project, us
     Generation.objects.filter(pk=generation.pk).update(enqueued_at=timezone.now() - timedelta(minutes=5))
     assert get_broker().queue_size() >= 1
 
-    assert polling.sweep_stale_work(timezone.now()) == 0
+    assert recovery.sweep_stale_work(timezone.now()) == 0
 
 
 def test_sweep_requeues_a_delayed_retry_even_behind_a_backlog(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
@@ -448,7 +449,7 @@ def test_sweep_requeues_a_delayed_retry_even_behind_a_backlog(sandbox_project, u
     )
     assert get_broker().queue_size() >= 1
 
-    assert polling.sweep_stale_work(timezone.now()) == 1
+    assert recovery.sweep_stale_work(timezone.now()) == 1
     assert Generation.objects.get(pk=waiting.pk).status == Status.QUEUED
 
 
@@ -467,7 +468,7 @@ def test_submit_fails_at_once_with_the_reason_when_nothing_listens_at_the_gatewa
     settings.SANDBOX_BASE_URL = f"http://127.0.0.1:{_closed_port()}/sandbox"
     generation = start(project, user, Kind.VEO3_VIDEO)
 
-    status = submission.submit_generation(generation.pk)
+    status = submit.submit_generation(generation.pk)
 
     generation.refresh_from_db()
     assert status == Status.FAILED

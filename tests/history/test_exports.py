@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from studio.accounts.models import AuditEvent, Team, User
-from studio.generations.ingest import store_result_bytes
+from studio.generations.engine.storage import store_result_bytes
 from studio.generations.models import Generation, Kind
 from studio.history.exports import build_zip_export
 from studio.history.models import ZipExport

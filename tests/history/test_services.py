@@ -19,7 +19,7 @@ from PIL import Image
 
 from studio.accounts.models import AuditEvent, Role, Team, User
 from studio.generations import services
-from studio.generations.ingest import store_result_bytes
+from studio.generations.engine.storage import store_result_bytes
 from studio.generations.models import Asset, Favourite, Generation, Kind, Status, Tag
 from studio.history import services as history
 from studio.history.services import GalleryFilters, HistoryRuleError

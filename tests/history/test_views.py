@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.accounts.models import AuditEvent, Role, Team, User
-from studio.generations.ingest import store_result_bytes
+from studio.generations.engine.storage import store_result_bytes
 from studio.generations.models import Asset, Favourite, Generation, GenerationEvent, Kind, Status, Tag
 from studio.lib.media import MediaKind
 from studio.projects.models import Project

@@ -99,7 +99,7 @@ def usage_summary(usage: dict[str, Any] | None) -> str:
 
 @register.filter
 def embedding_summary(text: str) -> dict[str, Any] | None:
-    """The count, dimensions and first values of an embeddings result (stored by `direct.run_embeddings`)."""
+    """The count, dimensions and first values of an embeddings result (see `engine.run.run_embeddings`)."""
     try:
         summary = json.loads(text or "")
     except ValueError:

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from studio.generations.polling import poll_due_generations
-from studio.generations.tasks import enqueue_catalogue_refresh
+from studio.generations import catalogue
+from studio.generations.engine.poller import poll_due_generations
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             try:
                 if not once and started >= catalogue_due:
                     catalogue_due = started + settings.CATALOGUE_REFRESH_EVERY / 6
-                    enqueue_catalogue_refresh()
+                    catalogue.enqueue_refresh()
                 report = poll_due_generations()
                 if report.claimed:
                     logger.info(

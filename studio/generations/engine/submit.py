@@ -11,19 +11,18 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from studio.generations import capacity, gateway
-from studio.generations.kinds import SYNC_KINDS
-from studio.generations.models import Asset, Generation, GenerationEvent, Status
+from studio.generations import gateway
+from studio.generations.engine import capacity
+from studio.generations.engine.progress import apply_task_view
+from studio.generations.models import Asset, Generation, GenerationEvent, Status, family_of
 from studio.generations.submitters import SUBMITTERS, Submitted
 from studio.upstream import (
     NotSentTimeout,
@@ -51,15 +50,11 @@ def claim_submit(generation: Generation) -> uuid.UUID | None:
     A kind whose family is limited takes one of the team's slots instead, or waits for one (see
     `capacity.claim_slot`).
     """
-    if capacity.family_of(generation.kind) is not None:
+    if family_of(generation.kind) is not None:
         return capacity.claim_slot(generation)
     token = uuid.uuid4()
-    claimed = generation.transition(
-        Status.SUBMITTING,
-        allowed_from=[Status.QUEUED],
-        claim_token=token,
-        claim_expires_at=timezone.now() + timedelta(seconds=settings.GENERATION_SUBMIT_LEASE),
-        next_poll_at=None,
+    claimed = generation.mark_submitting(
+        token=token, lease_until=timezone.now() + timedelta(seconds=settings.GENERATION_SUBMIT_LEASE)
     )
     if not claimed:
         return None
@@ -119,30 +114,24 @@ def submit_generation(generation_id: int, slot_token: str | None = None) -> Stat
     return _mark_submitted(generation, submitted)
 
 
-def settle_submit_error(
-    generation: Generation,
-    exc: UpstreamError,
-    *,
-    allowed_from: Iterable[Status] = (Status.SUBMITTING,),
-    message: str = "",
-) -> Status:
+def settle_submit_error(generation: Generation, exc: UpstreamError, *, message: str = "") -> Status:
     """What a failed send means: back to the queue if nothing was taken, outcome unknown, or failed.
 
-    `message` replaces the usual explanation of the error on a failed card.
+    Each change is made from where the submit stands (`Generation.sending_statuses`). `message` replaces
+    the usual explanation of the error on a failed card.
     """
-    allowed = list(allowed_from)
     if exc.code == "connection_refused":
         # Retrying a closed port only keeps the card at "Queued" for minutes: say so at once.
-        return _fail(generation, exc, allowed, message=message)
-    if exc.is_capacity and capacity.family_of(generation.kind) is not None:
-        return _wait_for_capacity(generation, exc, allowed)
+        return _fail_send(generation, exc, message=message)
+    if exc.is_capacity and family_of(generation.kind) is not None:
+        return _wait_for_capacity(generation, exc)
     if isinstance(exc, NotSentTimeout | RateLimited):
-        return _requeue_or_fail(generation, exc, allowed)
+        return _requeue_or_fail(generation, exc)
     if isinstance(exc, OutcomeUnknown):
-        return _mark_outcome_unknown(generation, exc, allowed)
+        return _mark_outcome_unknown(generation, exc)
     if exc.retryable and exc.status_code and exc.status_code >= 500:
-        return _requeue_or_fail(generation, exc, allowed)
-    return _fail(generation, exc, allowed, message=message)
+        return _requeue_or_fail(generation, exc)
+    return _fail_send(generation, exc, message=message)
 
 
 def _mark_submitted(generation: Generation, submitted: Submitted) -> Status:
@@ -151,48 +140,36 @@ def _mark_submitted(generation: Generation, submitted: Submitted) -> Status:
     for note in submitted.notes:
         generation.log(GenerationEvent.Kind.NOTE, message=note)
     # A late answer still counts: a row the sweeper marked "outcome unknown" learns its task id here.
-    generation.transition(
-        Status.SUBMITTED,
-        allowed_from=[Status.SUBMITTING, Status.OUTCOME_UNKNOWN],
-        upstream_task_id=submitted.task_id,
-        upstream_request_id=submitted.request_id or "",
-        submitted_at=now,
-        last_progress_at=now,
-        next_poll_at=now + timedelta(seconds=settings.GENERATION_FIRST_POLL_DELAY),
-        claim_token=None,
-        claim_expires_at=None,
-        finished_at=None,
-        error_code="",
-        error_message="",
+    generation.mark_submitted(
+        task_id=submitted.task_id,
+        request_id=submitted.request_id or "",
+        now=now,
+        first_poll_at=now + timedelta(seconds=settings.GENERATION_FIRST_POLL_DELAY),
     )
     if submitted.view is not None and submitted.view.is_finished:
-        from studio.generations.polling import apply_task_view
-
         apply_task_view(generation, submitted.view)
     return Status(generation.status)
 
 
-def _requeue_or_fail(generation: Generation, exc: UpstreamError, allowed: list[Status]) -> Status:
+def _requeue_or_fail(generation: Generation, exc: UpstreamError) -> Status:
     # Sends the gateway refused for lack of capacity are not failed tries.
     attempts = generation.submit_attempts - generation.capacity_answers
     generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
     if attempts >= MAX_SUBMIT_ATTEMPTS:
-        return _fail(generation, exc, allowed)
+        return _fail_send(generation, exc)
     delay = getattr(exc, "retry_after", None) or min(60, 5 * 2**attempts)
     gateway.slow_down(generation.team, seconds=delay)
-    generation.transition(
-        Status.QUEUED,
-        allowed_from=allowed,
+    generation.requeue(
         message=_("The gateway was busy; trying again shortly."),
-        claim_token=None,
-        claim_expires_at=None,
+        retry_at=timezone.now() + timedelta(seconds=delay),
+        allowed_from=generation.sending_statuses,
+        # The gateway turned the request away, so sending it again cannot start the job twice.
         sent_at=None,
-        next_poll_at=timezone.now() + timedelta(seconds=delay),
     )
     return Status(generation.status)
 
 
-def _wait_for_capacity(generation: Generation, exc: UpstreamError, allowed: list[Status]) -> Status:
+def _wait_for_capacity(generation: Generation, exc: UpstreamError) -> Status:
     """The gateway is full: nothing was accepted, so the job waits for a slot again, with back-off.
 
     Side effects: the family's limit is lowered to what the gateway accepted (`capacity.learn_from_refusal`).
@@ -201,50 +178,38 @@ def _wait_for_capacity(generation: Generation, exc: UpstreamError, allowed: list
     generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
     retry_after = getattr(exc, "retry_after", None)
     learned = capacity.learn_from_refusal(generation, retry_after=retry_after, now=now)
-    answers = generation.capacity_answers + 1
-    generation.transition(
-        Status.WAITING,
-        allowed_from=allowed,
+    generation.wait_for_slot(
         message=_("The gateway is full; waiting for a free slot (at most %(slots)d at once for now).")
         % {"slots": learned},
-        claim_token=None,
-        claim_expires_at=None,
-        # The gateway refused the request, so sending it again cannot start the job twice.
-        sent_at=None,
-        next_poll_at=now + capacity.backoff(answers, retry_after),
-        waiting_since=generation.waiting_since or now,
-        capacity_answers=answers,
-        error_code=exc.code,
+        retry_at=now + capacity.backoff(generation.capacity_answers + 1, retry_after),
+        now=now,
+        code=exc.code,
         gateway_message=exc.gateway_message or "",
     )
     return Status(generation.status)
 
 
-def _mark_outcome_unknown(generation: Generation, exc: UpstreamError, allowed: list[Status]) -> Status:
+def _mark_outcome_unknown(generation: Generation, exc: UpstreamError) -> Status:
     generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
-    generation.transition(
-        Status.OUTCOME_UNKNOWN,
-        allowed_from=allowed,
-        error_code=exc.code or "outcome_unknown",
-        error_message=_(
+    generation.mark_outcome_unknown(
+        exc.code or "outcome_unknown",
+        _(
             "The request reached the gateway but no answer came back, so we cannot tell whether the job "
             "started (it may still be billed). Retry to send it again."
         ),
-        gateway_message=exc.gateway_message or "",
-        claim_token=None,
-        claim_expires_at=None,
+        exc.gateway_message or "",
+        allowed_from=generation.sending_statuses,
     )
     return Status(generation.status)
 
 
-def _fail(generation: Generation, exc: UpstreamError, allowed: list[Status], *, message: str = "") -> Status:
+def _fail_send(generation: Generation, exc: UpstreamError, *, message: str = "") -> Status:
     generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
-    generation.transition(
-        Status.FAILED,
-        allowed_from=allowed,
-        error_code=exc.code or "upstream_error",
-        error_message=message or gateway.explain(exc),
-        gateway_message=exc.gateway_message or "",
+    generation.mark_failed(
+        exc.code or "upstream_error",
+        message or gateway.explain(exc),
+        exc.gateway_message or "",
+        allowed_from=generation.sending_statuses,
         claim_token=None,
         claim_expires_at=None,
     )
@@ -259,52 +224,3 @@ def _error_payload(exc: UpstreamError) -> dict[str, Any]:
         "gateway_message": exc.gateway_message,
         "request_id": exc.request_id,
     }
-
-
-def recover_stale_submits(now: Any = None) -> int:
-    """Settles submits whose worker died: back to the queue if nothing was sent, else outcome unknown.
-
-    A kind the gateway answers within the request (see `direct.py`) whose worker died after sending is
-    failed instead: its answer was lost with the worker and nobody will ever ask for it again.
-    """
-    now = now or timezone.now()
-    recovered = 0
-    stale = Generation.objects.filter(claim_expires_at__lt=now).filter(
-        Q(status=Status.SUBMITTING) | Q(status=Status.RUNNING, kind__in=SYNC_KINDS)
-    )
-    for generation in stale.only("pk", "kind", "status", "sent_at", "claim_token"):
-        with transaction.atomic():
-            if generation.sent_at is None:
-                changed = generation.transition(
-                    Status.QUEUED,
-                    allowed_from=[Status.SUBMITTING],
-                    message=_("The worker stopped before sending; queued again."),
-                    claim_token=None,
-                    claim_expires_at=None,
-                    next_poll_at=now,
-                )
-            elif generation.kind in SYNC_KINDS:
-                changed = generation.transition(
-                    Status.FAILED,
-                    allowed_from=[Status.SUBMITTING, Status.RUNNING],
-                    message=_("The worker stopped while waiting for the gateway's answer."),
-                    error_code="worker_stopped",
-                    error_message=_("The worker stopped while the answer was streaming; retry."),
-                    claim_token=None,
-                    claim_expires_at=None,
-                )
-            else:
-                changed = generation.transition(
-                    Status.OUTCOME_UNKNOWN,
-                    allowed_from=[Status.SUBMITTING],
-                    message=_("The worker stopped while waiting for the gateway's answer."),
-                    error_code="outcome_unknown",
-                    error_message=_(
-                        "The request was sent but the worker stopped before the gateway answered, so we "
-                        "cannot tell whether the job started. Retry to send it again."
-                    ),
-                    claim_token=None,
-                    claim_expires_at=None,
-                )
-        recovered += int(changed)
-    return recovered

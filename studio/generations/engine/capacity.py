@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -32,36 +31,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.accounts.models import Team
-from studio.generations.kinds import KINDS, Family
+from studio.generations.engine import enqueue
+from studio.generations.kinds import Family
 from studio.generations.models import (
     HOLDING_SLOT,
+    LIMIT_FIELDS,
     FamilySlots,
     Generation,
     GenerationEvent,
     GenerationQuerySet,
     Status,
+    fair_order,
+    family_of,
+    kinds_of,
 )
+
+# Pages set the waiting line of their cards here, in one query per team and family; the rule is the model's.
+from studio.generations.models import annotate_waiting_line as annotate_waiting_line
 
 logger = logging.getLogger(__name__)
 
-# The team setting that limits each family. Sync kinds are answered within their request and not limited.
-LIMIT_FIELDS: dict[Family, str] = {
-    Family.MIDJOURNEY: "midjourney_slots",
-    Family.VIDEO_TASK: "video_slots",
-    Family.SORA: "sora_slots",
-}
 # Longest pause between two tries of one job the gateway keeps refusing.
 MAX_BACKOFF = timedelta(minutes=5)
-
-
-def family_of(kind: str) -> Family | None:
-    """The family whose slots a kind uses, or None when the kind is not limited."""
-    family = KINDS[kind].family
-    return family if family in LIMIT_FIELDS else None
-
-
-def kinds_of(family: Family) -> list[str]:
-    return [str(kind) for kind, spec in KINDS.items() if spec.family == family]
 
 
 def configured_limit(team: Team, family: Family) -> int:
@@ -97,18 +88,6 @@ def _lock(slots: FamilySlots, now: datetime) -> FamilySlots:
     return FamilySlots.objects.get(pk=slots.pk)
 
 
-def fair_order(
-    waiting: Iterable[tuple[int, int | None, datetime]], holding_by_member: Counter[int | None]
-) -> list[int]:
-    """Ids of waiting generations `(pk, created_by_id, created_at)` in the order they get slots."""
-    places: Counter[int | None] = Counter()
-    ranked = []
-    for pk, member, created_at in sorted(waiting, key=lambda row: (row[2], row[0])):
-        ranked.append((holding_by_member[member] + places[member], created_at, pk))
-        places[member] += 1
-    return [pk for _rank, _created_at, pk in sorted(ranked)]
-
-
 def _holding(team_id: int, family: Family) -> GenerationQuerySet:
     return Generation.objects.filter(team_id=team_id, kind__in=kinds_of(family), status__in=HOLDING_SLOT)
 
@@ -125,7 +104,7 @@ def take_slots(*, team_id: int, family: Family, now: datetime | None = None) -> 
     """Gives the team's free slots of `family` to the next waiting generations, in fair order.
 
     Side effects: each chosen generation moves waiting → submitting with a claim token and a lease (the
-    token is the right to send it, see `submission.submit_generation`). Returns {generation id: token}.
+    token is the right to send it, see `submit.submit_generation`). Returns {generation id: token}.
     """
     now = now or timezone.now()
     slots = _slots_row(team_id, family)
@@ -181,13 +160,7 @@ def claim_slot(generation: Generation) -> uuid.UUID | None:
     family = family_of(generation.kind)
     assert family is not None
     now = timezone.now()
-    queued = generation.transition(
-        Status.WAITING,
-        allowed_from=[Status.QUEUED],
-        waiting_since=generation.waiting_since or now,
-        next_poll_at=None,
-    )
-    if not queued:
+    if not generation.mark_waiting(now=now):
         return None
     claims = take_slots(team_id=generation.team_id, family=family, now=now)
     token = claims.pop(generation.pk, None)
@@ -198,10 +171,8 @@ def claim_slot(generation: Generation) -> uuid.UUID | None:
 
 
 def enqueue_claimed(claims: dict[int, uuid.UUID]) -> None:
-    from studio.generations.tasks import enqueue_claimed_submit
-
     for pk, token in claims.items():
-        enqueue_claimed_submit(pk, token)
+        enqueue.claimed_submit(pk, token)
 
 
 def dispatch_waiting(now: datetime | None = None) -> int:
@@ -268,44 +239,17 @@ def fail_overdue_waits(now: datetime) -> int:
             continue
         refused = generation.error_code or "no_capacity"
         failed += int(
-            generation.transition(
-                Status.FAILED,
-                allowed_from=[Status.WAITING],
-                message=_("Stopped waiting for a free slot."),
-                error_code=refused,
-                error_message=_(
+            generation.mark_failed(
+                refused,
+                _(
                     "The gateway had no free capacity for this job for %(hours)d hours, so the studio "
                     "stopped waiting. Retry when it is quieter, or allow a longer wait in the gateway "
                     "settings."
                 )
                 % {"hours": hours},
+                allowed_from=[Status.WAITING],
+                event=_("Stopped waiting for a free slot."),
                 next_poll_at=None,
             )
         )
     return failed
-
-
-def annotate_waiting_line(generations: Sequence[Generation]) -> None:
-    """Sets `slots_ahead` on each waiting generation: one query per team and family among them."""
-    groups: dict[tuple[int, Family], list[Generation]] = defaultdict(list)
-    for generation in generations:
-        family = family_of(generation.kind) if generation.status == Status.WAITING else None
-        if family is not None:
-            groups[(generation.team_id, family)].append(generation)
-        else:
-            generation.__dict__["slots_ahead"] = 0
-    for (team_id, family), members in groups.items():
-        rows = (
-            Generation.objects.filter(team_id=team_id, kind__in=kinds_of(family))
-            .filter(status__in=[Status.WAITING, *HOLDING_SLOT])
-            .values_list("pk", "created_by_id", "created_at", "status")
-        )
-        waiting, holding = [], Counter[int | None]()
-        for pk, member, created_at, status in rows:
-            if status == Status.WAITING:
-                waiting.append((pk, member, created_at))
-            else:
-                holding[member] += 1
-        place = {pk: index for index, pk in enumerate(fair_order(waiting, holding))}
-        for generation in members:
-            generation.__dict__["slots_ahead"] = place.get(generation.pk, 0)

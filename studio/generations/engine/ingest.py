@@ -1,46 +1,38 @@
 """Copying a finished task's results into the studio's own storage, for good.
 
-Downloads are SSRF-checked, size-capped and deadline-bounded; every file is sniffed and fully decoded
-before it is stored, then gets a thumbnail (and a poster frame for video). Ingest is idempotent: results
-already stored are skipped, and a unique (generation, position) constraint stops a second run adding them
-again.
+Ingest is idempotent: it starts with a claim (a compare-and-set with a lease), results already stored are
+skipped, and a unique (generation, position) constraint stops a second run adding them again (see
+`storage.py` for the checks every file passes).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
-import tempfile
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
-from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.core.files.base import ContentFile
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.generations import gateway
+from studio.generations.engine import enqueue
+from studio.generations.engine.progress import result_candidates
+from studio.generations.engine.storage import save_once, store_result_bytes, store_result_url
 from studio.generations.kinds import KINDS, Family
 from studio.generations.models import Asset, Character, Generation, GenerationEvent, Kind, Status
-from studio.generations.polling import TEXT_RESULT_KINDS, result_candidates
-from studio.lib.downloads import Downloaded, DownloadError, download_to_file
-from studio.lib.media import MediaError, MediaKind, make_poster, make_thumbnail, probe_file
+from studio.lib.downloads import DownloadError
+from studio.lib.media import MediaError, MediaKind
 from studio.upstream import TaskView, UpstreamError
 
 logger = logging.getLogger(__name__)
 
 MAX_INGEST_ATTEMPTS = 3
-
-
-def work_dir() -> Path:
-    """A fresh scratch folder under MEDIA_WORK_DIR; the caller removes it."""
-    base = Path(settings.MEDIA_WORK_DIR)
-    base.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=base))
+# Kinds whose finished task yields text or a character rather than a file to download.
+TEXT_RESULT_KINDS = frozenset({Kind.MJ_DESCRIBE, Kind.MJ_SHORTEN})
 
 
 def claim_ingest(generation_id: int) -> uuid.UUID | None:
@@ -83,13 +75,7 @@ def ingest_generation(generation_id: int) -> Status | None:
         if exc.retryable:
             return _retry_later(generation, token, str(exc))
         return _fail(generation, token, exc.code, gateway.explain(exc), exc.gateway_message)
-    generation.transition(
-        Status.SUCCEEDED,
-        allowed_from=[Status.INGESTING],
-        claim_token=None,
-        claim_expires_at=None,
-        progress=100,
-    )
+    generation.mark_succeeded(claim_token=None, claim_expires_at=None, progress=100)
     return Status(generation.status)
 
 
@@ -146,62 +132,6 @@ def _store_url(generation: Generation, url: str, position: int) -> None:
     )
 
 
-def store_result_url(
-    generation: Generation,
-    url: str,
-    *,
-    position: int,
-    max_bytes: int,
-    deadline: float,
-    expected: MediaKind | None,
-) -> Asset | None:
-    """Downloads one result (SSRF-checked, capped) and stores it as the generation's asset at `position`.
-
-    Side effects: a download, files in storage and an Asset row; returns None if a concurrent run won.
-    """
-    work = work_dir()
-    try:
-        downloaded = download_to_file(
-            url,
-            work,
-            max_bytes=max_bytes,
-            deadline_s=deadline,
-            allowed_private_hosts=settings.DOWNLOAD_ALLOWED_PRIVATE_HOSTS,
-            allow_http_hosts=settings.DOWNLOAD_ALLOWED_PRIVATE_HOSTS,
-        )
-        return store_result_file(generation, downloaded, position=position, source_url=url, expected=expected)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def store_result_bytes(
-    generation: Generation,
-    content: bytes,
-    *,
-    position: int,
-    expected: MediaKind | None,
-    content_type: str = "",
-    source_url: str = "",
-) -> Asset | None:
-    """Stores bytes the gateway answered with (audio, decoded images, text) like a downloaded result."""
-    work = work_dir()
-    try:
-        path = work / "result.bin"
-        path.write_bytes(content)
-        downloaded = Downloaded(
-            path=path,
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            content_type_header=content_type,
-            final_url="",
-        )
-        return store_result_file(
-            generation, downloaded, position=position, source_url=source_url, expected=expected
-        )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
 def _store_sora_download(generation: Generation, stored: set[int]) -> None:
     if 0 in stored:
         return
@@ -220,72 +150,6 @@ def _store_sora_download(generation: Generation, stored: set[int]) -> None:
     )
 
 
-def store_result_file(
-    generation: Generation,
-    downloaded: Downloaded,
-    *,
-    position: int,
-    source_url: str,
-    expected: MediaKind | None,
-) -> Asset | None:
-    """Sniffs and fully decodes a fetched file, then stores it with its thumbnail or poster.
-
-    Raises MediaError when the file is not sound (or not of the `expected` kind). Returns the Asset, or
-    None when a concurrent run stored this position first.
-    """
-    probe = probe_file(downloaded.path, expected=expected, max_pixels=settings.IMAGE_MAX_PIXELS)
-    asset = Asset(
-        team_id=generation.team_id,
-        project_id=generation.project_id,
-        generation=generation,
-        created_by_id=generation.created_by_id,
-        role=Asset.Role.RESULT,
-        position=position,
-        kind=probe.kind.value,
-        mime_type=probe.mime,
-        size=downloaded.size,
-        sha256=downloaded.sha256,
-        width=probe.width,
-        height=probe.height,
-        duration=probe.duration,
-        source_url=source_url[:2000] if not source_url.startswith("data:") else "",
-        fetched_at=timezone.now(),
-    )
-    with downloaded.path.open("rb") as handle:
-        asset.file.save(f"result.{probe.extension}", File(handle), save=False)
-    attach_previews(asset, downloaded.path)
-    return asset if _save_once(asset) else None
-
-
-def attach_previews(asset: Asset, path: Path) -> None:
-    """Adds the thumbnail (images) or poster frame (video); a failure here never loses the result."""
-    preview = path.with_suffix(".preview.webp")
-    try:
-        if asset.kind == Asset.MediaKind.IMAGE:
-            make_thumbnail(path, preview)
-            with preview.open("rb") as handle:
-                asset.thumbnail.save("thumb.webp", File(handle), save=False)
-        elif asset.kind == Asset.MediaKind.VIDEO:
-            make_poster(path, preview)
-            with preview.open("rb") as handle:
-                asset.poster.save("poster.webp", File(handle), save=False)
-    except MediaError:
-        logger.warning("Could not make a preview for %s", asset.file.name, exc_info=True)
-
-
-def _save_once(asset: Asset) -> bool:
-    try:
-        with transaction.atomic():
-            asset.save()
-    except IntegrityError:
-        # A concurrent ingest stored this position first; keep theirs and drop our copy.
-        for field in (asset.file, asset.thumbnail, asset.poster):
-            if field:
-                field.delete(save=False)
-        return False
-    return True
-
-
 def _store_text(generation: Generation, text: str, *, position: int) -> None:
     data = text.encode()
     asset = Asset(
@@ -301,10 +165,8 @@ def _store_text(generation: Generation, text: str, *, position: int) -> None:
         sha256=hashlib.sha256(data).hexdigest(),
         fetched_at=timezone.now(),
     )
-    from django.core.files.base import ContentFile
-
     asset.file.save("result.txt", ContentFile(data), save=False)
-    _save_once(asset)
+    save_once(asset)
 
 
 def _store_character(generation: Generation) -> None:
@@ -356,9 +218,7 @@ def _refetch_after_expiry(generation: Generation, token: uuid.UUID) -> Status | 
         result_urls=urls, params=params, claim_expires_at=timezone.now()
     )
     generation.log(GenerationEvent.Kind.NOTE, message=_("The result link expired; fetched the task again."))
-    from studio.generations.tasks import enqueue_ingest
-
-    enqueue_ingest(generation)
+    enqueue.ingest(generation)
     return Status.INGESTING
 
 
@@ -381,12 +241,11 @@ def _retry_later(generation: Generation, token: uuid.UUID, reason: str) -> Statu
 def _fail(
     generation: Generation, token: uuid.UUID, code: str, message: str, gateway_message: str = ""
 ) -> Status:
-    generation.transition(
-        Status.FAILED,
+    generation.mark_failed(
+        code,
+        message,
+        gateway_message,
         allowed_from=[Status.INGESTING],
-        error_code=code,
-        error_message=message,
-        gateway_message=gateway_message,
         claim_token=None,
         claim_expires_at=None,
     )

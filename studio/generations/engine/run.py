@@ -1,7 +1,7 @@
 """Kinds the gateway answers within one request: chat-format media, the Images API, audio, text, embeddings.
 
 These kinds are never polled: the submit task makes the whole call. It claims the generation as
-`submission.py` does (queued → submitting, with a lease), writes `sent_at` and the redacted request before
+`submit.py` does (queued → submitting, with a lease), writes `sent_at` and the redacted request before
 anything leaves, and moves to running once the gateway starts answering. A streamed answer is saved as it
 arrives — partial text and progress, at most every half second — with a compare-and-set on the status and
 the claim, so a cancel wins, each save renews the lease, and the page's single poller (which compares
@@ -9,7 +9,7 @@ the claim, so a cancel wins, each save renews the lease, and the page's single p
 download, with the usage the gateway reported, and the generation succeeds.
 
 A worker killed mid-answer stops renewing its lease; the poller's sweep then fails the generation with a
-clear reason (see `submission.recover_stale_submits`), so no card stays "running".
+clear reason (see `recovery.recover_stale_submits`), so no card stays "running".
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.generations import gateway
-from studio.generations.ingest import store_result_bytes, store_result_url
+from studio.generations.engine.storage import store_result_bytes, store_result_url
+from studio.generations.engine.submit import claim_submit, load_inputs, settle_submit_error
 from studio.generations.kinds import KINDS
 from studio.generations.models import Asset, Generation, GenerationEvent, Kind, Status
-from studio.generations.submission import claim_submit, load_inputs, settle_submit_error
 from studio.generations.submitters import asset_data_url, redact
 from studio.lib.downloads import DownloadError
 from studio.lib.media import MediaError, MediaKind
@@ -163,9 +163,7 @@ class Run:
         if self.generation.status == Status.RUNNING:
             return
         now = timezone.now()
-        changed = self.generation.transition(
-            Status.RUNNING,
-            allowed_from=[Status.SUBMITTING],
+        changed = self.generation.mark_running(
             submitted_at=now,
             last_progress_at=now,
             upstream_request_id=request_id or "",
@@ -265,7 +263,7 @@ class Run:
             self._ours().update(result_text=answer.text)
         if answer.request_id:
             fields["upstream_request_id"] = answer.request_id
-        self.generation.transition(Status.SUCCEEDED, allowed_from=[Status.RUNNING], **fields)
+        self.generation.mark_succeeded(**fields)
         return Status(self.generation.status)
 
     def flush(self) -> None:
@@ -288,7 +286,6 @@ def run_generation(generation_id: int) -> Status | None:
     if token is None:
         return None  # Someone else runs it, or it was canceled meanwhile.
     run = Run(generation, token, gateway.client_for(generation.team))
-    allowed = [Status.SUBMITTING, Status.RUNNING]
     try:
         answer = RUNNERS[generation.kind](run)
     except Abandoned:
@@ -298,10 +295,10 @@ def run_generation(generation_id: int) -> Status | None:
         run.flush()
         # With the model's words beside it, a short heading will do; without them, say what went wrong.
         message = _("The model could not make this.") if exc.gateway_message else exc.message
-        return settle_submit_error(generation, exc, allowed_from=allowed, message=message)
+        return settle_submit_error(generation, exc, message=message)
     except UpstreamError as exc:
         run.flush()
-        return settle_submit_error(generation, exc, allowed_from=allowed)
+        return settle_submit_error(generation, exc)
     except DownloadError as exc:
         return _fail(run, exc.code, _("The result could not be downloaded: %(reason)s") % {"reason": exc})
     except MediaError as exc:
@@ -314,13 +311,8 @@ def run_generation(generation_id: int) -> Status | None:
 def _fail(run: Run, code: str, message: str) -> Status:
     generation = run.generation
     generation.log(GenerationEvent.Kind.ERROR, message=message, payload={"code": code})
-    generation.transition(
-        Status.FAILED,
-        allowed_from=[Status.SUBMITTING, Status.RUNNING],
-        error_code=code,
-        error_message=message,
-        claim_token=None,
-        claim_expires_at=None,
+    generation.mark_failed(
+        code, message, allowed_from=generation.sending_statuses, claim_token=None, claim_expires_at=None
     )
     return Status(generation.status)
 
