@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 
 from studio.generations import gateway
 from studio.generations.downloads import Downloaded, DownloadError, download_to_file
-from studio.generations.kinds import KINDS, Family
+from studio.generations.kinds import KINDS, Family, Kind
 from studio.generations.media import MediaError, MediaKind, make_poster, make_thumbnail, probe_file
-from studio.generations.models import Asset, Character, Generation, GenerationEvent, Kind, Status
-from studio.generations.polling import TEXT_RESULT_KINDS, result_candidates
+from studio.generations.models import Asset, Character, Generation, GenerationEvent, Status
+from studio.generations.polling import result_candidates
 from studio.upstream import TaskView, UpstreamError
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def ingest_generation(generation_id: int) -> Status | None:
 
 def _store_results(generation: Generation) -> None:
     stored = set(generation.assets.filter(role=Asset.Role.RESULT).values_list("position", flat=True))
-    if generation.kind in TEXT_RESULT_KINDS:
+    if generation.spec.has_text_result:
         if 0 not in stored:
             _store_text(generation, generation.result_text, position=0)
         return

@@ -23,37 +23,11 @@ from django.utils.translation import gettext_lazy as _
 
 from studio.accounts.models import Team
 from studio.generations.gateway_text import explanation
+from studio.generations.kinds import KINDS, Kind, KindSpec, input_offers
 from studio.projects.models import Project
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
-
-
-class Kind(models.TextChoices):
-    """What a generation makes, and through which gateway route (see `studio.generations.kinds`)."""
-
-    VEO3_VIDEO = "veo3_video", _("Video: Veo3")
-    SORA2_VIDEO = "sora2_video", _("Video: Sora2")
-    SORA2_REMIX = "sora2_remix", _("Sora2 remix")
-    SORA2_CHARACTER = "sora2_character", _("Sora2 character")
-    MJ_IMAGINE = "mj_imagine", _("Midjourney imagine")
-    MJ_ACTION = "mj_action", _("Midjourney action")
-    MJ_BLEND = "mj_blend", _("Midjourney blend")
-    MJ_DESCRIBE = "mj_describe", _("Midjourney describe")
-    MJ_SHORTEN = "mj_shorten", _("Midjourney shorten")
-    MJ_SWAP_FACE = "mj_swap_face", _("Midjourney face swap")
-    # Kinds the gateway answers within one (often streamed) request.
-    CHAT_IMAGE = "chat_image", _("Image via chat")
-    IMAGES_GENERATE = "images_generate", _("Image")
-    IMAGES_EDIT = "images_edit", _("Image edit")
-    CHAT_VIDEO = "chat_video", _("Video via chat")
-    WATERMARK_REMOVAL = "watermark_removal", _("Watermark removal")
-    SPEECH = "speech", _("Speech")
-    TRANSCRIPTION = "transcription", _("Transcription")
-    TRANSLATION = "translation", _("Translation")
-    CHAT = "chat", _("Chat")
-    COMPLETION = "completion", _("Completion")
-    EMBEDDINGS = "embeddings", _("Embeddings")
 
 
 class Status(models.TextChoices):
@@ -80,6 +54,8 @@ IN_FLIGHT = frozenset(
 HOLDING_SLOT = frozenset({Status.SUBMITTING, Status.SUBMITTED, Status.RUNNING})
 # A timed-out task is still checked now and then: the gateway may yet finish (and bill) it.
 POLLED = frozenset({Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT})
+# What a cancel may stop (a sync kind adds SUBMITTING: see `Generation.cancelable_from`).
+CANCELABLE = frozenset({Status.QUEUED, Status.WAITING, Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT})
 TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.OUTCOME_UNKNOWN})
 # Statuses the page's poller keeps asking about (timed-out cards can still change, but rarely).
 LIVE = IN_FLIGHT
@@ -248,12 +224,34 @@ class Generation(models.Model):
         }
 
     @property
+    def spec(self) -> KindSpec:
+        return KINDS[self.kind]
+
+    @property
+    def cancelable_from(self) -> frozenset[Status]:
+        """The statuses a cancel may stop: not while the gateway's answer is being saved (ingesting), and
+        not mid-submit for a task kind, whose submit would go on to record a task nobody follows."""
+        if self.spec.is_sync:
+            # Nothing else will ever write to a sync generation but its own run, which a cancel stops.
+            return CANCELABLE | {Status.SUBMITTING}
+        return CANCELABLE
+
+    @property
     def can_cancel(self) -> bool:
-        return self.status in IN_FLIGHT | {Status.TIMED_OUT}
+        return self.status in self.cancelable_from
 
     @property
     def can_check_now(self) -> bool:
-        return self.status in POLLED
+        """A task the poller follows; a sync kind is answered within its one request, so never."""
+        return self.status in POLLED and not self.spec.is_sync
+
+    @property
+    def can_remix(self) -> bool:
+        return self.status == Status.SUCCEEDED and self.spec.can_remix
+
+    @property
+    def is_character_ready(self) -> bool:
+        return self.status == Status.SUCCEEDED and self.kind == Kind.SORA2_CHARACTER
 
     @property
     def elapsed(self) -> timedelta:
@@ -274,8 +272,6 @@ class Generation(models.Model):
         """No progress for longer than this kind usually stays silent (10 min Midjourney, 20 min video)."""
         if self.status not in {Status.SUBMITTED, Status.RUNNING}:
             return False
-        from studio.generations.kinds import KINDS
-
         since = self.last_progress_at or self.submitted_at or self.created_at
         return timezone.now() - since > KINDS[self.kind].stall_after
 
@@ -550,9 +546,14 @@ class Asset(models.Model):
         if not self.is_video or self.generation_id is None or self.generation is None:
             return False
         made_by = self.generation
-        if made_by.kind in {Kind.SORA2_VIDEO, Kind.SORA2_REMIX}:
+        if made_by.spec.can_remix:  # Sora's own videos: the ones it can also remix
             return True
         return made_by.kind == Kind.CHAT_VIDEO and made_by.model.lower().startswith("sora")
+
+    @property
+    def input_offers(self) -> list[tuple[str, str, str]]:
+        """(label, form family, mode) of each form this result can go to as input."""
+        return input_offers(self.kind, is_sora_video=self.is_sora_video)
 
     @property
     def download_name(self) -> str:

@@ -33,7 +33,7 @@ from studio.generations.kinds import (
     TIMEOUT_AFTER,
     Family,
 )
-from studio.generations.models import POLLED, Generation, GenerationEvent, Kind, Status
+from studio.generations.models import POLLED, Generation, GenerationEvent, Status
 from studio.upstream import (
     GatewayClient,
     GatewayUnavailable,
@@ -326,10 +326,6 @@ def check_now(generation: Generation) -> bool:
         .filter(Q(claim_token__isnull=True) | Q(next_poll_at__lte=timezone.now()))
         .update(next_poll_at=timezone.now())
     )
-
-
-# Kinds whose finished task yields text or a character rather than a file to download.
-TEXT_RESULT_KINDS = frozenset({Kind.MJ_DESCRIBE, Kind.MJ_SHORTEN})
 
 
 def sweep_stale_work(now: datetime | None = None) -> int:

@@ -23,18 +23,9 @@ from studio.accounts.models import User
 from studio.costs.services import CostRefused, reserve_cost
 from studio.generations import mj_buttons, polling
 from studio.generations.ingest import attach_previews, work_dir
-from studio.generations.kinds import KINDS
+from studio.generations.kinds import KINDS, Kind
 from studio.generations.media import MediaError, MediaKind, validate_upload
-from studio.generations.models import (
-    POLLED,
-    Asset,
-    Favourite,
-    Generation,
-    GenerationEvent,
-    GenerationInput,
-    Kind,
-    Status,
-)
+from studio.generations.models import Asset, Favourite, Generation, GenerationEvent, GenerationInput, Status
 from studio.generations.tasks import enqueue_submit
 from studio.projects.models import Project
 
@@ -304,13 +295,9 @@ def store_upload(
 
 def cancel_generation(*, generation: Generation, user: User) -> bool:
     """Stops following a generation (the gateway has no cancel; a late result is no longer fetched)."""
-    allowed = [Status.QUEUED, Status.WAITING, Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT]
-    if KINDS[generation.kind].is_sync:
-        # Nothing else will ever write to a sync generation but its own run, which a cancel stops.
-        allowed.append(Status.SUBMITTING)
     return generation.transition(
         Status.CANCELED,
-        allowed_from=allowed,
+        allowed_from=generation.cancelable_from,
         message=_("Canceled by %(user)s.") % {"user": user.name},
         next_poll_at=None,
         claim_token=None,
@@ -340,7 +327,7 @@ def retry_generation(*, generation: Generation, user: User) -> Generation:
 
 def check_generation_now(*, generation: Generation) -> bool:
     """Asks the poller to check this generation on its next tick."""
-    if generation.status not in POLLED or KINDS[generation.kind].is_sync:
+    if not generation.can_check_now:
         return False
     return polling.check_now(generation)
 
@@ -424,7 +411,7 @@ def bookmark_generation(*, generation: Generation, user: User) -> bool:
 
 def remix_sora_video(*, generation: Generation, user: User, prompt: str) -> Generation:
     """Starts a Sora2 remix of a finished Sora video, as its child."""
-    if generation.kind not in {Kind.SORA2_VIDEO, Kind.SORA2_REMIX} or generation.status != Status.SUCCEEDED:
+    if not generation.can_remix:
         raise GenerationRuleError(_("Only a finished Sora2 video can be remixed."))
     return start_generation(
         project=generation.project,
@@ -441,7 +428,7 @@ def create_sora_character(
     *, generation: Generation, user: User, name: str, timestamps: str = "1,3", real_person: bool = False
 ) -> Generation:
     """Starts making a Sora2 character from a finished Sora video, for the project's character library."""
-    if generation.kind not in {Kind.SORA2_VIDEO, Kind.SORA2_REMIX} or generation.status != Status.SUCCEEDED:
+    if not generation.can_remix:
         raise GenerationRuleError(_("Characters are made from a finished Sora2 video."))
     return start_generation(
         project=generation.project,

@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.generations.models import Asset, Generation, Kind
+from studio.generations.kinds import Kind
+from studio.generations.models import Asset, Generation
 from studio.upstream import GatewayClient, TaskView, to_data_url
 
 

@@ -97,7 +97,7 @@ def _card_context(request: AuthenticatedHttpRequest, membership: Membership) -> 
 
 @login_required
 @require_GET
-def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The project's page: the form to make something and the task cards, newest first."""
     project, membership = _project_for(request, pk)
     family = request.GET.get("family", "veo3")
@@ -125,7 +125,7 @@ def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "live_versions": _versions(g for g in cards if g.status in LIVE),
         **_card_context(request, membership),
     }
-    template = "projects/project_detail.html"
+    template = "generations/workspace.html"
     if request.htmx and before:
         template += "#more-cards"
     elif request.htmx and request.GET.get("family"):
@@ -287,12 +287,12 @@ def _form_errors(
         "can_edit": membership.can_edit,
     }
     if request.htmx:
-        response = render(request, "projects/project_detail.html#generation-form", context)
+        response = render(request, "generations/workspace.html#generation-form", context)
         response["HX-Retarget"] = "#generation-form"
         response["HX-Reswap"] = "outerHTML"
         return response
     context.update({"team": project.team, "cards": _cards(project)[:PAGE_SIZE], "live_ids": []})
-    return render(request, "projects/project_detail.html", context, status=400)
+    return render(request, "generations/workspace.html", context, status=400)
 
 
 def _new_card_response(

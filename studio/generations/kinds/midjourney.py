@@ -1,0 +1,98 @@
+"""Midjourney: imagine, its buttons, blend, describe, shorten and face swap, polled in batches."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from studio.generations.kinds._base import (
+    IMAGE,
+    MIDJOURNEY_MODELS,
+    MIDJOURNEY_STALL,
+    Family,
+    InputOffer,
+    Kind,
+    KindSpec,
+    midjourney,
+    midjourney_button,
+)
+from studio.upstream import Capability
+
+SPECS = (
+    KindSpec(
+        Kind.MJ_IMAGINE,
+        _("Midjourney: imagine"),
+        Family.MIDJOURNEY,
+        Capability.MIDJOURNEY,
+        "midjourney",
+        MIDJOURNEY_STALL,
+        image_inputs={"reference": (0, 5)},
+        model_pattern=MIDJOURNEY_MODELS,
+        price_basis=midjourney("mj_imagine"),
+        form_family="midjourney",
+        input_offer=InputOffer(IMAGE, _("Use it in Midjourney"), sets_mode=False),
+    ),
+    KindSpec(
+        Kind.MJ_ACTION,
+        _("Midjourney: button"),
+        Family.MIDJOURNEY,
+        Capability.MIDJOURNEY,
+        "midjourney",
+        MIDJOURNEY_STALL,
+        needs_prompt=False,
+        is_child_only=True,
+        model_pattern=MIDJOURNEY_MODELS,
+        price_basis=midjourney_button,
+    ),
+    KindSpec(
+        Kind.MJ_BLEND,
+        _("Midjourney: blend"),
+        Family.MIDJOURNEY,
+        Capability.MIDJOURNEY,
+        "midjourney",
+        MIDJOURNEY_STALL,
+        image_inputs={"source": (2, 5)},
+        needs_prompt=False,
+        model_pattern=MIDJOURNEY_MODELS,
+        price_basis=midjourney("mj_blend"),
+        form_family="midjourney",
+    ),
+    KindSpec(
+        Kind.MJ_DESCRIBE,
+        _("Midjourney: describe"),
+        Family.MIDJOURNEY,
+        Capability.MIDJOURNEY,
+        "midjourney",
+        MIDJOURNEY_STALL,
+        image_inputs={"source": (1, 1)},
+        needs_prompt=False,
+        model_pattern=MIDJOURNEY_MODELS,
+        price_basis=midjourney("mj_describe"),
+        form_family="midjourney",
+        has_text_result=True,
+    ),
+    KindSpec(
+        Kind.MJ_SHORTEN,
+        _("Midjourney: shorten"),
+        Family.MIDJOURNEY,
+        Capability.MIDJOURNEY,
+        "midjourney",
+        MIDJOURNEY_STALL,
+        model_pattern=MIDJOURNEY_MODELS,
+        price_basis=midjourney("mj_shorten"),
+        form_family="midjourney",
+        has_text_result=True,
+    ),
+    KindSpec(
+        Kind.MJ_SWAP_FACE,
+        _("Midjourney: face swap"),
+        Family.MIDJOURNEY,
+        Capability.MIDJOURNEY,
+        "swap_face",
+        MIDJOURNEY_STALL,
+        image_inputs={"face": (1, 1), "target": (1, 1)},
+        needs_prompt=False,
+        model_pattern=r"swap_face",
+        price_basis=midjourney("swap_face"),
+        form_family="midjourney",
+    ),
+)
