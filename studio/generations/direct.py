@@ -34,10 +34,10 @@ from studio.generations import gateway
 from studio.generations.downloads import DownloadError
 from studio.generations.ingest import store_result_bytes, store_result_url
 from studio.generations.kinds import KINDS, Kind
+from studio.generations.kinds._payload import asset_data_url, redact
 from studio.generations.media import MediaError, MediaKind
 from studio.generations.models import Asset, Generation, GenerationEvent, Status
 from studio.generations.submission import claim_submit, load_inputs, settle_submit_error
-from studio.generations.submitters import asset_data_url, redact
 from studio.upstream import (
     ChatCompletion,
     ChatStream,

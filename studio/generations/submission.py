@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.generations import capacity, gateway
-from studio.generations.kinds import SYNC_KINDS
+from studio.generations.kinds import KINDS, SYNC_KINDS
+from studio.generations.kinds._payload import Submitted
 from studio.generations.models import Asset, Generation, GenerationEvent, Status
-from studio.generations.submitters import SUBMITTERS, Submitted
 from studio.upstream import (
     NotSentTimeout,
     OutcomeUnknown,
@@ -100,7 +100,8 @@ def submit_generation(generation_id: int, slot_token: str | None = None) -> Stat
         # It waits for a free slot, or someone else submitted it, or it was canceled meanwhile.
         return Status.WAITING if generation.status == Status.WAITING else None
 
-    submitter = SUBMITTERS[generation.kind]
+    submitter = KINDS[generation.kind].submit
+    assert submitter is not None, f"{generation.kind} is run in direct.py, not submitted"
     client = gateway.client_for(generation.team)
     recorded: list[dict[str, Any]] = []
 

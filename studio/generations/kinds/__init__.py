@@ -1,8 +1,8 @@
 """The catalogue of generation kinds: one module per family, each holding its kinds' specs.
 
-Adding a kind means one `Kind` line in `_base.py` and one `KindSpec` in its family's module (with, for a
-new route, its request in `submitters.py` or its runner in `direct.py`); everything else (forms' checks,
-cards, use-as-input offers, prices, polling) asks the spec.
+Adding a kind means one `Kind` line in `_base.py` and one `KindSpec` in its family's module (for a task
+kind, with its request builder beside it as `submit`; a sync kind's runner is in `direct.py`). Everything
+else (the forms' checks, cards, use-as-input offers, prices, polling) asks the spec.
 """
 
 from __future__ import annotations

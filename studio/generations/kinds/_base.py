@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from studio.generations.kinds._payload import Submitter
 from studio.upstream import Capability
 
 
@@ -215,6 +216,8 @@ class KindSpec:
     can_remix: bool = False
     # Where a finished result of another generation can be used as this kind's input, if anywhere.
     input_offer: InputOffer | None = None
+    # How a task kind is sent (its family module's request builder); sync kinds run in `direct.py`.
+    submit: Submitter | None = None
 
     @property
     def is_sync(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from studio.generations.kinds._base import (
@@ -15,7 +17,102 @@ from studio.generations.kinds._base import (
     midjourney,
     midjourney_button,
 )
-from studio.upstream import Capability
+from studio.generations.kinds._payload import (
+    Inputs,
+    Recorder,
+    Submitted,
+    SubmittedGeneration,
+    asset_data_url,
+    redact,
+)
+from studio.upstream import Capability, GatewayClient
+
+
+def _from_midjourney(submission: Any) -> Submitted:
+    return Submitted(task_id=submission.task_id, request_id=submission.request_id, raw=submission.raw)
+
+
+def submit_mj_imagine(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    images = [asset_data_url(asset) for asset in inputs.get("reference", ())]
+    body = {"prompt": generation.prompt, "base64Array": images}
+    record({"method": "POST", "path": "/mj/submit/imagine", "body": redact(body)})
+    return _from_midjourney(client.midjourney.imagine(prompt=generation.prompt, images=images))
+
+
+def submit_mj_action(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    params = generation.params
+    body = {"taskId": params["source_task_id"], "customId": params["custom_id"]}
+    record({"method": "POST", "path": "/mj/submit/action", "body": body})
+    submission = client.midjourney.action(task_id=body["taskId"], custom_id=body["customId"])
+    if not submission.is_waiting_for_modal:
+        return _from_midjourney(submission)
+    # Vary (region) and custom zoom open a modal: the mask and prompt go in a second call.
+    masks = [asset_data_url(asset) for asset in inputs.get("mask", ())]
+    modal_body = {
+        "taskId": submission.task_id,
+        "prompt": generation.prompt or None,
+        "maskBase64": masks[0] if masks else None,
+    }
+    record({"method": "POST", "path": "/mj/submit/modal", "body": redact(modal_body)})
+    modal = client.midjourney.modal(
+        task_id=submission.task_id, prompt=modal_body["prompt"], mask_base64=modal_body["maskBase64"]
+    )
+    return Submitted(
+        task_id=modal.task_id,
+        request_id=modal.request_id,
+        raw=modal.raw,
+        notes=("The button opened a modal; the prompt and mask were sent with it.",),
+    )
+
+
+def submit_mj_blend(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    images = [asset_data_url(asset) for asset in inputs.get("source", ())]
+    dimensions = generation.params.get("dimensions") or None
+    record(
+        {
+            "method": "POST",
+            "path": "/mj/submit/blend",
+            "body": redact({"base64Array": images, "dimensions": dimensions}),
+        }
+    )
+    return _from_midjourney(client.midjourney.blend(images=images, dimensions=dimensions))
+
+
+def submit_mj_describe(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    image = asset_data_url(inputs["source"][0])
+    record({"method": "POST", "path": "/mj/submit/describe", "body": redact({"base64": image})})
+    return _from_midjourney(client.midjourney.describe(image=image))
+
+
+def submit_mj_shorten(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    record({"method": "POST", "path": "/mj/submit/shorten", "body": {"prompt": generation.prompt}})
+    return _from_midjourney(client.midjourney.shorten(prompt=generation.prompt))
+
+
+def submit_mj_swap_face(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    source = asset_data_url(inputs["face"][0])
+    target = asset_data_url(inputs["target"][0])
+    record(
+        {
+            "method": "POST",
+            "path": "/mj/insight-face/swap",
+            "body": redact({"sourceBase64": source, "targetBase64": target}),
+        }
+    )
+    return _from_midjourney(client.midjourney.swap_face(source_image=source, target_image=target))
+
 
 SPECS = (
     KindSpec(
@@ -30,6 +127,7 @@ SPECS = (
         price_basis=midjourney("mj_imagine"),
         form_family="midjourney",
         input_offer=InputOffer(IMAGE, _("Use it in Midjourney"), sets_mode=False),
+        submit=submit_mj_imagine,
     ),
     KindSpec(
         Kind.MJ_ACTION,
@@ -42,6 +140,7 @@ SPECS = (
         is_child_only=True,
         model_pattern=MIDJOURNEY_MODELS,
         price_basis=midjourney_button,
+        submit=submit_mj_action,
     ),
     KindSpec(
         Kind.MJ_BLEND,
@@ -55,6 +154,7 @@ SPECS = (
         model_pattern=MIDJOURNEY_MODELS,
         price_basis=midjourney("mj_blend"),
         form_family="midjourney",
+        submit=submit_mj_blend,
     ),
     KindSpec(
         Kind.MJ_DESCRIBE,
@@ -69,6 +169,7 @@ SPECS = (
         price_basis=midjourney("mj_describe"),
         form_family="midjourney",
         has_text_result=True,
+        submit=submit_mj_describe,
     ),
     KindSpec(
         Kind.MJ_SHORTEN,
@@ -81,6 +182,7 @@ SPECS = (
         price_basis=midjourney("mj_shorten"),
         form_family="midjourney",
         has_text_result=True,
+        submit=submit_mj_shorten,
     ),
     KindSpec(
         Kind.MJ_SWAP_FACE,
@@ -94,5 +196,6 @@ SPECS = (
         model_pattern=r"swap_face",
         price_basis=midjourney("swap_face"),
         form_family="midjourney",
+        submit=submit_mj_swap_face,
     ),
 )
