@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling, reswap, retarget
 
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
@@ -288,9 +289,7 @@ def _form_errors(
     }
     if request.htmx:
         response = render(request, "generations/workspace.html#generation-form", context)
-        response["HX-Retarget"] = "#generation-form"
-        response["HX-Reswap"] = "outerHTML"
-        return response
+        return reswap(retarget(response, "#generation-form"), "outerHTML")
     context.update({"team": project.team, "cards": _cards(project)[:PAGE_SIZE], "live_ids": []})
     return render(request, "generations/workspace.html", context, status=400)
 
@@ -360,10 +359,8 @@ def generation_poll(request: AuthenticatedHttpRequest) -> HttpResponse:
         "poll_every": POLL_EVERY,
         "oob": True,
     }
-    response = render(request, "generations/_poll.html", context)
-    if not live:
-        response.status_code = 286  # htmx stops polling on 286.
-    return response
+    html = render_to_string("generations/_poll.html", context, request=request)
+    return HttpResponse(html) if live else HttpResponseStopPolling(html)
 
 
 def _live_cards(project_id: int) -> list[Generation]:
@@ -399,27 +396,17 @@ def _after_action(
             Generation.objects.for_cards().get(pk=generation.pk),
             request.htmx.target == "generation-list",
         )
-    html = render_to_string(
-        "generations/_card.html",
-        {
-            "generation": shown,
-            "can_edit": membership.can_edit,
-            "oob": oob,
-            "action_error": error,
-            "action_note": note,
-        },
-        request=request,
-    ) + render_to_string(
-        "generations/_poller.html",
-        {
-            "live_ids": [g.pk for g in live],
-            "live_versions": _versions(live),
-            "poll_every": POLL_EVERY,
-            "oob": True,
-        },
-        request=request,
-    )
-    return HttpResponse(html)
+    context = {
+        "generation": shown,
+        "can_edit": membership.can_edit,
+        "oob": oob,
+        "action_error": error,
+        "action_note": note,
+        "live_ids": [g.pk for g in live],
+        "live_versions": _versions(live),
+        "poll_every": POLL_EVERY,
+    }
+    return render(request, "generations/_card_action.html", context)
 
 
 @login_required

@@ -1,5 +1,6 @@
 """Template filters for task cards: durations and sizes a person reads at a glance."""
 
+import json
 from datetime import timedelta
 
 from django import template
@@ -47,6 +48,4 @@ def epoch_ms(value: object) -> int:
 @register.filter
 def pretty_json(value: object) -> str:
     """A JSON-able value indented for reading (non-ASCII kept: gateway messages are often Chinese)."""
-    import json
-
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
