@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from studio.generations.kinds._base import (
@@ -22,6 +23,7 @@ from studio.generations.kinds._payload import (
     Recorder,
     Submitted,
     SubmittedGeneration,
+    Submitter,
     asset_data_url,
     redact,
 )
@@ -114,88 +116,72 @@ def submit_mj_swap_face(
     return _from_midjourney(client.midjourney.swap_face(source_image=source, target_image=target))
 
 
+def _midjourney(kind: Kind, label: str | Promise, submit: Submitter, **facts: Any) -> KindSpec:
+    """A Midjourney kind: no model sent, polled in batches, priced under the action's own name."""
+    facts.setdefault("model_pattern", MIDJOURNEY_MODELS)
+    facts.setdefault("price_basis", midjourney(kind.value))
+    return KindSpec(
+        kind,
+        label,
+        Family.MIDJOURNEY,
+        Capability.MIDJOURNEY,
+        facts.pop("default_model", "midjourney"),
+        MIDJOURNEY_STALL,
+        submit=submit,
+        **facts,
+    )
+
+
 SPECS = (
-    KindSpec(
+    _midjourney(
         Kind.MJ_IMAGINE,
         _("Midjourney: imagine"),
-        Family.MIDJOURNEY,
-        Capability.MIDJOURNEY,
-        "midjourney",
-        MIDJOURNEY_STALL,
+        submit_mj_imagine,
         image_inputs={"reference": (0, 5)},
-        model_pattern=MIDJOURNEY_MODELS,
-        price_basis=midjourney("mj_imagine"),
         form_family="midjourney",
         input_offer=InputOffer(IMAGE, _("Use it in Midjourney"), sets_mode=False),
-        submit=submit_mj_imagine,
     ),
-    KindSpec(
+    _midjourney(
         Kind.MJ_ACTION,
         _("Midjourney: button"),
-        Family.MIDJOURNEY,
-        Capability.MIDJOURNEY,
-        "midjourney",
-        MIDJOURNEY_STALL,
+        submit_mj_action,
         needs_prompt=False,
         is_child_only=True,
-        model_pattern=MIDJOURNEY_MODELS,
         price_basis=midjourney_button,
-        submit=submit_mj_action,
     ),
-    KindSpec(
+    _midjourney(
         Kind.MJ_BLEND,
         _("Midjourney: blend"),
-        Family.MIDJOURNEY,
-        Capability.MIDJOURNEY,
-        "midjourney",
-        MIDJOURNEY_STALL,
+        submit_mj_blend,
         image_inputs={"source": (2, 5)},
         needs_prompt=False,
-        model_pattern=MIDJOURNEY_MODELS,
-        price_basis=midjourney("mj_blend"),
         form_family="midjourney",
-        submit=submit_mj_blend,
     ),
-    KindSpec(
+    _midjourney(
         Kind.MJ_DESCRIBE,
         _("Midjourney: describe"),
-        Family.MIDJOURNEY,
-        Capability.MIDJOURNEY,
-        "midjourney",
-        MIDJOURNEY_STALL,
+        submit_mj_describe,
         image_inputs={"source": (1, 1)},
         needs_prompt=False,
-        model_pattern=MIDJOURNEY_MODELS,
-        price_basis=midjourney("mj_describe"),
         form_family="midjourney",
         has_text_result=True,
-        submit=submit_mj_describe,
     ),
-    KindSpec(
+    _midjourney(
         Kind.MJ_SHORTEN,
         _("Midjourney: shorten"),
-        Family.MIDJOURNEY,
-        Capability.MIDJOURNEY,
-        "midjourney",
-        MIDJOURNEY_STALL,
-        model_pattern=MIDJOURNEY_MODELS,
-        price_basis=midjourney("mj_shorten"),
+        submit_mj_shorten,
         form_family="midjourney",
         has_text_result=True,
-        submit=submit_mj_shorten,
     ),
-    KindSpec(
+    _midjourney(
         Kind.MJ_SWAP_FACE,
         _("Midjourney: face swap"),
-        Family.MIDJOURNEY,
-        Capability.MIDJOURNEY,
-        "swap_face",
-        MIDJOURNEY_STALL,
+        submit_mj_swap_face,
+        default_model="swap_face",
         image_inputs={"face": (1, 1), "target": (1, 1)},
         needs_prompt=False,
         model_pattern=r"swap_face",
         price_basis=midjourney("swap_face"),
         form_family="midjourney",
-        submit=submit_mj_swap_face,
     ),
 )
