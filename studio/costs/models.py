@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from studio.accounts.models import TIME_ZONE_CHOICES, Team
-from studio.generations.models import Generation, Kind
+from studio.generations.kinds import Kind
+from studio.generations.models import Generation
 from studio.projects.models import Project
 
 MICROS = 1_000_000

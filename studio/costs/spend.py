@@ -15,7 +15,7 @@ from django.utils import timezone
 from studio.accounts.models import Team, User
 from studio.costs.models import Charge
 from studio.costs.services import format_amount
-from studio.generations.models import Kind
+from studio.generations.kinds import Kind
 
 CHART_WIDTH = 640
 BAR_HEIGHT = 18

@@ -20,7 +20,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from studio.generations.models import Asset, Kind
+from studio.generations.kinds import KINDS, Kind
+from studio.generations.models import Asset
 from studio.lib.media import MediaKind
 
 MAX_PROMPT_LENGTH = 4000
@@ -281,6 +282,9 @@ class MidjourneyForm(GenerationForm):
         initial="SQUARE",
     )
 
+    def _image_role(self) -> str:
+        return "source" if "source" in KINDS[self.kind].image_inputs else "reference"
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         mode = data.get("mode")
@@ -288,18 +292,21 @@ class MidjourneyForm(GenerationForm):
         if mode in {Kind.MJ_IMAGINE, Kind.MJ_SHORTEN} and not data.get("prompt"):
             self.add_error("prompt", _("Write a prompt: it is what the model makes."))
         count = len(data.get("images") or []) + len(data.get("images_assets") or [])
-        if mode == Kind.MJ_BLEND and not 2 <= count <= 5:
+        # How many images each mode takes is the kind's spec's to say; the messages only name it.
+        low, high = KINDS[self.kind].image_range(self._image_role())
+        fits = low <= count <= high
+        if mode == Kind.MJ_BLEND and not fits:
             self.add_error("images", _("Blend takes 2 to 5 images; you gave %(count)d.") % {"count": count})
-        if mode == Kind.MJ_DESCRIBE and count != 1:
+        if mode == Kind.MJ_DESCRIBE and not fits:
             self.add_error("images", _("Describe takes exactly one image."))
-        if mode == Kind.MJ_IMAGINE and count > 5:
+        if mode == Kind.MJ_IMAGINE and not fits:
             self.add_error("images", _("Imagine takes at most 5 reference images."))
         if mode == Kind.MJ_SWAP_FACE and not (data.get("face") and data.get("target")):
             self.add_error("face", _("Face swap needs a face and a target picture."))
         return data
 
     def image_roles(self) -> dict[str, tuple[str, str]]:
-        role = {Kind.MJ_BLEND: "source", Kind.MJ_DESCRIBE: "source"}.get(self.kind, "reference")
+        role = self._image_role()
         if self.kind == Kind.MJ_SWAP_FACE:
             return {"face": ("face", ""), "target": ("target", "")}
         if self.kind == Kind.MJ_SHORTEN:
@@ -756,26 +763,6 @@ FAMILY_LABELS: dict[str, Any] = {
     "audio": _("Audio"),
     "text": _("Text"),
     "embeddings": _("Embeddings"),
-}
-
-# "Use as input" on a finished result: per media kind, the forms it can go to, with a mode preset.
-INPUT_USES: dict[str, list[tuple[str, str, Any]]] = {
-    "image": [
-        ("image", Kind.CHAT_IMAGE, _("Change it via chat")),
-        ("image", Kind.IMAGES_EDIT, _("Edit it (Images API)")),
-        ("veo3", "", _("Animate it with Veo3")),
-        ("video_chat", Kind.CHAT_VIDEO, _("Animate it via chat")),
-        ("midjourney", "", _("Use it in Midjourney")),
-        ("text", Kind.CHAT, _("Ask about it")),
-    ],
-    "video": [
-        ("video_chat", Kind.WATERMARK_REMOVAL, _("Remove the watermark")),
-        ("audio", Kind.TRANSCRIPTION, _("Transcribe it")),
-    ],
-    "audio": [
-        ("audio", Kind.TRANSCRIPTION, _("Transcribe it")),
-        ("audio", Kind.TRANSLATION, _("Translate it")),
-    ],
 }
 
 

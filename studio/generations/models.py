@@ -24,10 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from studio.accounts.models import Team, User
 from studio.generations.gateway_text import explanation
-
-# Kind lives below the catalogue of kinds, which the models ask; it is read from here everywhere else.
-from studio.generations.kind_choices import Kind as Kind
-from studio.generations.kinds import KINDS, Family
+from studio.generations.kinds import KINDS, Family, Kind, KindSpec, input_offers
 from studio.projects.models import Project
 
 if TYPE_CHECKING:
@@ -58,6 +55,8 @@ IN_FLIGHT = frozenset(
 HOLDING_SLOT = frozenset({Status.SUBMITTING, Status.SUBMITTED, Status.RUNNING})
 # A timed-out task is still checked now and then: the gateway may yet finish (and bill) it.
 POLLED = frozenset({Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT})
+# What a cancel may stop (a sync kind adds SUBMITTING: see `Generation.cancelable_from`).
+CANCELABLE = frozenset({Status.QUEUED, Status.WAITING, Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT})
 TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.OUTCOME_UNKNOWN})
 # Statuses the page's poller keeps asking about (timed-out cards can still change, but rarely).
 LIVE = IN_FLIGHT
@@ -105,9 +104,6 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 # Where a submit stands while its request is out: a sync kind's answer streams in while it runs.
 SENDING = frozenset({Status.SUBMITTING})
 SENDING_SYNC = frozenset({Status.SUBMITTING, Status.RUNNING})
-# What a cancel stops; nothing but its own run ever writes to a sync generation, which a cancel stops.
-CANCELABLE = frozenset({Status.QUEUED, Status.WAITING, Status.SUBMITTED, Status.RUNNING, Status.TIMED_OUT})
-CANCELABLE_SYNC = CANCELABLE | {Status.SUBMITTING}
 
 
 # Sent inside the transaction of every status change this module makes, so that what receivers write
@@ -273,12 +269,34 @@ class Generation(models.Model):
         }
 
     @property
+    def spec(self) -> KindSpec:
+        return KINDS[self.kind]
+
+    @property
+    def cancelable_from(self) -> frozenset[Status]:
+        """The statuses a cancel may stop: not while the gateway's answer is being saved (ingesting), and
+        not mid-submit for a task kind, whose submit would go on to record a task nobody follows."""
+        if self.spec.is_sync:
+            # Nothing else will ever write to a sync generation but its own run, which a cancel stops.
+            return CANCELABLE | {Status.SUBMITTING}
+        return CANCELABLE
+
+    @property
     def can_cancel(self) -> bool:
-        return self.status in IN_FLIGHT | {Status.TIMED_OUT}
+        return self.status in self.cancelable_from
 
     @property
     def can_check_now(self) -> bool:
-        return self.status in POLLED
+        """A task the poller follows; a sync kind is answered within its one request, so never."""
+        return self.status in POLLED and not self.spec.is_sync
+
+    @property
+    def can_remix(self) -> bool:
+        return self.status == Status.SUCCEEDED and self.spec.can_remix
+
+    @property
+    def is_character_ready(self) -> bool:
+        return self.status == Status.SUCCEEDED and self.kind == Kind.SORA2_CHARACTER
 
     @property
     def elapsed(self) -> timedelta:
@@ -536,10 +554,9 @@ class Generation(models.Model):
 
     def cancel(self, *, by: User) -> bool:
         """Stops following it (the gateway has no cancel; a late result is no longer fetched)."""
-        allowed = CANCELABLE_SYNC if KINDS[self.kind].is_sync else CANCELABLE
         return self.move(
             Status.CANCELED,
-            allowed_from=allowed,
+            allowed_from=self.cancelable_from,
             message=_("Canceled by %(user)s.") % {"user": by.name},
             next_poll_at=None,
             claim_token=None,
@@ -739,9 +756,14 @@ class Asset(models.Model):
         if not self.is_video or self.generation_id is None or self.generation is None:
             return False
         made_by = self.generation
-        if made_by.kind in {Kind.SORA2_VIDEO, Kind.SORA2_REMIX}:
+        if made_by.spec.can_remix:  # Sora's own videos: the ones it can also remix
             return True
         return made_by.kind == Kind.CHAT_VIDEO and made_by.model.lower().startswith("sora")
+
+    @property
+    def input_offers(self) -> list[tuple[str, str, str]]:
+        """(label, form family, mode) of each form this result can go to as input."""
+        return input_offers(self.kind, is_sora_video=self.is_sora_video)
 
     @property
     def download_name(self) -> str:

@@ -24,15 +24,13 @@ from studio.costs.services import CostRefused, reserve_cost
 from studio.generations import mj_buttons
 from studio.generations.engine import enqueue, poller
 from studio.generations.engine.storage import attach_previews, work_dir
-from studio.generations.kinds import KINDS
+from studio.generations.kinds import KINDS, Kind
 from studio.generations.models import (
-    POLLED,
     Asset,
     Favourite,
     Generation,
     GenerationEvent,
     GenerationInput,
-    Kind,
     Status,
 )
 from studio.lib.media import MediaError, MediaKind, validate_upload
@@ -330,7 +328,7 @@ def retry_generation(*, generation: Generation, user: User) -> Generation:
 
 def check_generation_now(*, generation: Generation) -> bool:
     """Asks the poller to check this generation on its next tick."""
-    if generation.status not in POLLED or KINDS[generation.kind].is_sync:
+    if not generation.can_check_now:
         return False
     return poller.check_now(generation)
 
@@ -414,7 +412,7 @@ def bookmark_generation(*, generation: Generation, user: User) -> bool:
 
 def remix_sora_video(*, generation: Generation, user: User, prompt: str) -> Generation:
     """Starts a Sora2 remix of a finished Sora video, as its child."""
-    if generation.kind not in {Kind.SORA2_VIDEO, Kind.SORA2_REMIX} or generation.status != Status.SUCCEEDED:
+    if not generation.can_remix:
         raise GenerationRuleError(_("Only a finished Sora2 video can be remixed."))
     return start_generation(
         project=generation.project,
@@ -431,7 +429,7 @@ def create_sora_character(
     *, generation: Generation, user: User, name: str, timestamps: str = "1,3", real_person: bool = False
 ) -> Generation:
     """Starts making a Sora2 character from a finished Sora video, for the project's character library."""
-    if generation.kind not in {Kind.SORA2_VIDEO, Kind.SORA2_REMIX} or generation.status != Status.SUCCEEDED:
+    if not generation.can_remix:
         raise GenerationRuleError(_("Characters are made from a finished Sora2 video."))
     return start_generation(
         project=generation.project,

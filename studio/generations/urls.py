@@ -3,7 +3,7 @@ from django.urls import path
 from studio.generations import views
 
 urlpatterns = [
-    path("projects/<int:pk>/", views.project_generations, name="project_detail"),
+    path("projects/<int:pk>/", views.project_workspace, name="project_detail"),
     path("projects/<int:pk>/generations/", views.generation_create, name="generation_create"),
     path("generations/poll/", views.generation_poll, name="generation_poll"),
     path("generations/<int:pk>/cancel/", views.generation_cancel, name="generation_cancel"),

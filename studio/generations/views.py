@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling, reswap, retarget
 
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
@@ -98,7 +99,7 @@ def _card_context(request: AuthenticatedHttpRequest, membership: Membership) -> 
 
 @login_required
 @require_GET
-def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The project's page: the form to make something and the task cards, newest first."""
     project, membership = _project_for(request, pk)
     family = request.GET.get("family", "veo3")
@@ -126,7 +127,7 @@ def project_generations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "live_versions": _versions(g for g in cards if g.status in LIVE),
         **_card_context(request, membership),
     }
-    template = "projects/project_detail.html"
+    template = "generations/workspace.html"
     if request.htmx and before:
         template += "#more-cards"
     elif request.htmx and request.GET.get("family"):
@@ -292,12 +293,10 @@ def _form_errors(
         "can_edit": membership.can_edit,
     }
     if request.htmx:
-        response = render(request, "projects/project_detail.html#generation-form", context)
-        response["HX-Retarget"] = "#generation-form"
-        response["HX-Reswap"] = "outerHTML"
-        return response
+        response = render(request, "generations/workspace.html#generation-form", context)
+        return reswap(retarget(response, "#generation-form"), "outerHTML")
     context.update({"team": project.team, "cards": _cards(project)[:PAGE_SIZE], "live_ids": []})
-    return render(request, "projects/project_detail.html", context, status=400)
+    return render(request, "generations/workspace.html", context, status=400)
 
 
 def _new_card_response(
@@ -365,10 +364,8 @@ def generation_poll(request: AuthenticatedHttpRequest) -> HttpResponse:
         "poll_every": POLL_EVERY,
         "oob": True,
     }
-    response = render(request, "generations/_poll.html", context)
-    if not live:
-        response.status_code = 286  # htmx stops polling on 286.
-    return response
+    html = render_to_string("generations/_poll.html", context, request=request)
+    return HttpResponse(html) if live else HttpResponseStopPolling(html)
 
 
 def _live_cards(project_id: int) -> list[Generation]:
@@ -404,27 +401,17 @@ def _after_action(
             Generation.objects.for_cards().get(pk=generation.pk),
             request.htmx.target == "generation-list",
         )
-    html = render_to_string(
-        "generations/_card.html",
-        {
-            "generation": shown,
-            "can_edit": membership.can_edit,
-            "oob": oob,
-            "action_error": error,
-            "action_note": note,
-        },
-        request=request,
-    ) + render_to_string(
-        "generations/_poller.html",
-        {
-            "live_ids": [g.pk for g in live],
-            "live_versions": _versions(live, rendered={shown.pk}),
-            "poll_every": POLL_EVERY,
-            "oob": True,
-        },
-        request=request,
-    )
-    return HttpResponse(html)
+    context = {
+        "generation": shown,
+        "can_edit": membership.can_edit,
+        "oob": oob,
+        "action_error": error,
+        "action_note": note,
+        "live_ids": [g.pk for g in live],
+        "live_versions": _versions(live, rendered={shown.pk}),
+        "poll_every": POLL_EVERY,
+    }
+    return render(request, "generations/_card_action.html", context)
 
 
 @login_required

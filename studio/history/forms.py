@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from studio.generations.models import Kind, Status
+from studio.generations.kinds import Kind
+from studio.generations.models import Status
 from studio.history.services import GalleryFilters
 
 

@@ -24,7 +24,7 @@ from django_htmx.http import HTMX_STOP_POLLING
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import EDITOR_ROLES, Membership, Team
-from studio.generations.forms import FAMILY_LABELS, FORMS
+from studio.generations.forms import FAMILY_LABELS
 from studio.generations.models import Asset, Generation, GenerationEvent, Tag
 from studio.history import exports
 from studio.history import services as history
@@ -209,17 +209,6 @@ def _timeline(generation: Generation) -> list[dict[str, Any]]:
     return timeline
 
 
-def _uses_for(asset: Asset) -> list[tuple[str, str]]:
-    """The form tabs that accept this asset as an input: (family, label)."""
-    return [
-        (family, str(FAMILY_LABELS.get(family, family)))
-        for family, form_class in FORMS.items()
-        if asset.kind in form_class.use_as_input
-        # A video opens "video via chat" on watermark removal, which only a Sora video needs.
-        and not (family == "video_chat" and asset.is_video and not asset.is_sora_video)
-    ]
-
-
 @login_required
 @require_GET
 def generation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -234,7 +223,7 @@ def generation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "project": generation.project,
         "team": generation.team,
         "membership": membership,
-        "results": [(asset, _uses_for(asset)) for asset in results],
+        "results": results,
         "inputs": inputs,
         "events": generation.events.exclude(kind=GenerationEvent.Kind.STATUS).order_by("at", "pk"),
         "timeline": _timeline(generation),

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from studio.generations.models import Kind
+from studio.generations.kinds import Kind
 from studio.prompts import services
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from studio.accounts.models import Team
-from studio.generations.models import Kind
+from studio.generations.kinds import Kind
 
 
 class PresetQuerySet(models.QuerySet["PromptPreset"]):

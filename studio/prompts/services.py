@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.accounts.models import Team, User
-from studio.generations.models import Generation, Kind
+from studio.generations.kinds import Kind
+from studio.generations.models import Generation
 from studio.prompts.models import PresetUse, PromptPreset
 
 EXPORT_FORMAT = "aitre-prompt-presets"

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studio.accounts.access import membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import Membership
-from studio.generations.models import Kind
+from studio.generations.kinds import Kind
 from studio.prompts import services
 from studio.prompts.forms import ImportForm, PresetForm
 from studio.prompts.models import PromptPreset

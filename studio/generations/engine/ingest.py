@@ -22,8 +22,8 @@ from studio.generations import gateway
 from studio.generations.engine import enqueue
 from studio.generations.engine.progress import result_candidates
 from studio.generations.engine.storage import save_once, store_result_bytes, store_result_url
-from studio.generations.kinds import KINDS, Family
-from studio.generations.models import Asset, Character, Generation, GenerationEvent, Kind, Status
+from studio.generations.kinds import KINDS, Family, Kind
+from studio.generations.models import Asset, Character, Generation, GenerationEvent, Status
 from studio.lib.downloads import DownloadError
 from studio.lib.media import MediaError, MediaKind
 from studio.upstream import TaskView, UpstreamError
@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 MAX_INGEST_ATTEMPTS = 3
 # Kinds whose finished task yields text or a character rather than a file to download.
-TEXT_RESULT_KINDS = frozenset({Kind.MJ_DESCRIBE, Kind.MJ_SHORTEN})
 
 
 def claim_ingest(generation_id: int) -> uuid.UUID | None:
@@ -81,7 +80,7 @@ def ingest_generation(generation_id: int) -> Status | None:
 
 def _store_results(generation: Generation) -> None:
     stored = set(generation.assets.filter(role=Asset.Role.RESULT).values_list("position", flat=True))
-    if generation.kind in TEXT_RESULT_KINDS:
+    if generation.spec.has_text_result:
         if 0 not in stored:
             _store_text(generation, generation.result_text, position=0)
         return

@@ -33,9 +33,9 @@ from django.utils.translation import gettext as _
 from studio.generations import gateway
 from studio.generations.engine.storage import store_result_bytes, store_result_url
 from studio.generations.engine.submit import claim_submit, load_inputs, settle_submit_error
-from studio.generations.kinds import KINDS
-from studio.generations.models import Asset, Generation, GenerationEvent, Kind, Status
-from studio.generations.submitters import asset_data_url, redact
+from studio.generations.kinds import KINDS, Kind
+from studio.generations.kinds._payload import asset_data_url, redact
+from studio.generations.models import Asset, Generation, GenerationEvent, Status
 from studio.lib.downloads import DownloadError
 from studio.lib.media import MediaError, MediaKind
 from studio.upstream import (

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from studio.generations import gateway
 from studio.generations.engine import capacity
 from studio.generations.engine.progress import apply_task_view
+from studio.generations.kinds import KINDS
+from studio.generations.kinds._payload import Submitted
 from studio.generations.models import Asset, Generation, GenerationEvent, Status, family_of
-from studio.generations.submitters import SUBMITTERS, Submitted
 from studio.upstream import (
     NotSentTimeout,
     OutcomeUnknown,
@@ -95,7 +96,8 @@ def submit_generation(generation_id: int, slot_token: str | None = None) -> Stat
         # It waits for a free slot, or someone else submitted it, or it was canceled meanwhile.
         return Status.WAITING if generation.status == Status.WAITING else None
 
-    submitter = SUBMITTERS[generation.kind]
+    submitter = KINDS[generation.kind].submit
+    assert submitter is not None, f"{generation.kind} is run in direct.py, not submitted"
     client = gateway.client_for(generation.team)
     recorded: list[dict[str, Any]] = []
 

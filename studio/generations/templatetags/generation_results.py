@@ -12,39 +12,17 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from studio.generations import mj_buttons
-from studio.generations.forms import INPUT_USES
 from studio.generations.gateway_text import plain_text
-from studio.generations.kinds import KINDS
-from studio.generations.models import Asset, Generation, Kind
+from studio.generations.models import Generation
 from studio.upstream.media import parse_progress_line
 
 register = template.Library()
-
-_DISPLAYS: dict[str, str] = {
-    Kind.CHAT: "answer",
-    Kind.COMPLETION: "answer",
-    Kind.TRANSCRIPTION: "answer",
-    Kind.TRANSLATION: "answer",
-    Kind.CHAT_IMAGE: "media_chat",
-    Kind.CHAT_VIDEO: "media_chat",
-    Kind.WATERMARK_REMOVAL: "media_chat",
-    Kind.IMAGES_GENERATE: "revised_prompt",
-    Kind.IMAGES_EDIT: "revised_prompt",
-    Kind.EMBEDDINGS: "embeddings",
-    Kind.SPEECH: "none",
-}
 
 
 @register.filter
 def result_display(generation: Generation) -> str:
     """How a card shows the generation's text: an answer, media progress lines, a revised prompt…"""
-    return _DISPLAYS.get(generation.kind, "text")
-
-
-@register.filter
-def is_sync_kind(generation: Generation) -> bool:
-    """Whether the gateway answers this kind within its one request (so there is nothing to check)."""
-    return KINDS[generation.kind].is_sync
+    return str(generation.spec.display)
 
 
 @register.filter
@@ -110,16 +88,6 @@ def embedding_summary(text: str) -> dict[str, Any] | None:
         ", ".join(f"{value:.4f}" for value in vector) + ", …" for vector in summary.get("preview", [])
     ]
     return summary
-
-
-@register.filter
-def input_uses(asset: Asset) -> list[tuple[str, str, str]]:
-    """(label, family, mode) of each form this result can go to as input."""
-    return [
-        (str(label), family, str(mode))
-        for family, mode, label in INPUT_USES.get(asset.kind, [])
-        if mode != Kind.WATERMARK_REMOVAL or asset.is_sora_video
-    ]
 
 
 @register.filter

@@ -1,0 +1,187 @@
+"""Midjourney: imagine, its buttons, blend, describe, shorten and face swap, polled in batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from studio.generations.kinds._base import (
+    IMAGE,
+    MIDJOURNEY_MODELS,
+    MIDJOURNEY_STALL,
+    Family,
+    InputOffer,
+    Kind,
+    KindSpec,
+    midjourney,
+    midjourney_button,
+)
+from studio.generations.kinds._payload import (
+    Inputs,
+    Recorder,
+    Submitted,
+    SubmittedGeneration,
+    Submitter,
+    asset_data_url,
+    redact,
+)
+from studio.upstream import Capability, GatewayClient
+
+
+def _from_midjourney(submission: Any) -> Submitted:
+    return Submitted(task_id=submission.task_id, request_id=submission.request_id, raw=submission.raw)
+
+
+def submit_mj_imagine(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    images = [asset_data_url(asset) for asset in inputs.get("reference", ())]
+    body = {"prompt": generation.prompt, "base64Array": images}
+    record({"method": "POST", "path": "/mj/submit/imagine", "body": redact(body)})
+    return _from_midjourney(client.midjourney.imagine(prompt=generation.prompt, images=images))
+
+
+def submit_mj_action(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    params = generation.params
+    body = {"taskId": params["source_task_id"], "customId": params["custom_id"]}
+    record({"method": "POST", "path": "/mj/submit/action", "body": body})
+    submission = client.midjourney.action(task_id=body["taskId"], custom_id=body["customId"])
+    if not submission.is_waiting_for_modal:
+        return _from_midjourney(submission)
+    # Vary (region) and custom zoom open a modal: the mask and prompt go in a second call.
+    masks = [asset_data_url(asset) for asset in inputs.get("mask", ())]
+    modal_body = {
+        "taskId": submission.task_id,
+        "prompt": generation.prompt or None,
+        "maskBase64": masks[0] if masks else None,
+    }
+    record({"method": "POST", "path": "/mj/submit/modal", "body": redact(modal_body)})
+    modal = client.midjourney.modal(
+        task_id=submission.task_id, prompt=modal_body["prompt"], mask_base64=modal_body["maskBase64"]
+    )
+    return Submitted(
+        task_id=modal.task_id,
+        request_id=modal.request_id,
+        raw=modal.raw,
+        notes=("The button opened a modal; the prompt and mask were sent with it.",),
+    )
+
+
+def submit_mj_blend(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    images = [asset_data_url(asset) for asset in inputs.get("source", ())]
+    dimensions = generation.params.get("dimensions") or None
+    record(
+        {
+            "method": "POST",
+            "path": "/mj/submit/blend",
+            "body": redact({"base64Array": images, "dimensions": dimensions}),
+        }
+    )
+    return _from_midjourney(client.midjourney.blend(images=images, dimensions=dimensions))
+
+
+def submit_mj_describe(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    image = asset_data_url(inputs["source"][0])
+    record({"method": "POST", "path": "/mj/submit/describe", "body": redact({"base64": image})})
+    return _from_midjourney(client.midjourney.describe(image=image))
+
+
+def submit_mj_shorten(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    record({"method": "POST", "path": "/mj/submit/shorten", "body": {"prompt": generation.prompt}})
+    return _from_midjourney(client.midjourney.shorten(prompt=generation.prompt))
+
+
+def submit_mj_swap_face(
+    client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
+) -> Submitted:
+    source = asset_data_url(inputs["face"][0])
+    target = asset_data_url(inputs["target"][0])
+    record(
+        {
+            "method": "POST",
+            "path": "/mj/insight-face/swap",
+            "body": redact({"sourceBase64": source, "targetBase64": target}),
+        }
+    )
+    return _from_midjourney(client.midjourney.swap_face(source_image=source, target_image=target))
+
+
+def _midjourney(kind: Kind, label: str | Promise, submit: Submitter, **facts: Any) -> KindSpec:
+    """A Midjourney kind: no model sent, polled in batches, priced under the action's own name."""
+    facts.setdefault("model_pattern", MIDJOURNEY_MODELS)
+    facts.setdefault("price_basis", midjourney(kind.value))
+    return KindSpec(
+        kind,
+        label,
+        Family.MIDJOURNEY,
+        Capability.MIDJOURNEY,
+        facts.pop("default_model", "midjourney"),
+        MIDJOURNEY_STALL,
+        submit=submit,
+        **facts,
+    )
+
+
+SPECS = (
+    _midjourney(
+        Kind.MJ_IMAGINE,
+        _("Midjourney: imagine"),
+        submit_mj_imagine,
+        image_inputs={"reference": (0, 5)},
+        form_family="midjourney",
+        input_offer=InputOffer(IMAGE, _("Use it in Midjourney"), sets_mode=False),
+    ),
+    _midjourney(
+        Kind.MJ_ACTION,
+        _("Midjourney: button"),
+        submit_mj_action,
+        needs_prompt=False,
+        is_child_only=True,
+        price_basis=midjourney_button,
+    ),
+    _midjourney(
+        Kind.MJ_BLEND,
+        _("Midjourney: blend"),
+        submit_mj_blend,
+        image_inputs={"source": (2, 5)},
+        needs_prompt=False,
+        form_family="midjourney",
+    ),
+    _midjourney(
+        Kind.MJ_DESCRIBE,
+        _("Midjourney: describe"),
+        submit_mj_describe,
+        image_inputs={"source": (1, 1)},
+        needs_prompt=False,
+        form_family="midjourney",
+        has_text_result=True,
+    ),
+    _midjourney(
+        Kind.MJ_SHORTEN,
+        _("Midjourney: shorten"),
+        submit_mj_shorten,
+        form_family="midjourney",
+        has_text_result=True,
+    ),
+    _midjourney(
+        Kind.MJ_SWAP_FACE,
+        _("Midjourney: face swap"),
+        submit_mj_swap_face,
+        default_model="swap_face",
+        image_inputs={"face": (1, 1), "target": (1, 1)},
+        needs_prompt=False,
+        model_pattern=r"swap_face",
+        price_basis=midjourney("swap_face"),
+        form_family="midjourney",
+    ),
+)
