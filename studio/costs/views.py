@@ -146,7 +146,7 @@ def prices_sync(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
     from studio.generations.gateway import client_for
 
     try:
-        count = services.sync_prices(team=team, client=client_for(team))
+        count = services.sync_prices(team=team, client=client_for(team), actor=request.user)
     except UpstreamError as exc:
         messages.error(
             request,
