@@ -339,3 +339,15 @@ def test_a_price_sync_that_changes_prices_is_an_audit_event(team, user) -> None:
     event = AuditEvent.objects.filter(team=team, action="price.synced").latest("id")
     assert event.data["changed"] == ["veo3-fast"]
     assert event.actor == user
+
+
+def test_month_spend_totals_count_estimates_apart(priced_team, project, user) -> None:  # type: ignore[no-untyped-def]
+    from studio.costs.spend import month_spend
+
+    settled = start(project, user)
+    start(project, user, model="veo3")
+    Charge.objects.filter(generation=settled).update(is_estimated=False, state="settled")
+
+    figures = month_spend(priced_team, zone_name="UTC", member=None)
+
+    assert (figures.total, figures.count, figures.estimated) == (2_400_000, 2, 2_000_000)
