@@ -1,8 +1,9 @@
 """Use cases of costs: estimate, reserve against budgets, settle to the actual, sync and edit prices, budgets.
 
 Budgets follow the gateway's own pattern: the estimate is reserved in the transaction that records the
-generation (one conditional UPDATE per scope, so concurrent submits cannot together pass a limit), settled
-to the actual when the generation finishes, and released when it failed before being charged.
+generation (one UPDATE of the team, project and member counters, each guarded by its budget, so
+concurrent submits cannot together pass a limit), settled to the actual when the generation finishes,
+and released when it failed before being charged.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from studio.accounts.audit import record_audit
 from studio.accounts.models import MANAGER_ROLES, Membership, Team, User
@@ -122,22 +125,55 @@ def _applicable_budgets(team_id: int, project_id: int, user_id: int | None) -> l
     )
 
 
-def _add_to_counter(
-    *, team_id: int, scope: str, scope_id: int, month: Any, amount: int, limit: int | None
+def _reserve_in_counters(
+    *, team_id: int, project_id: int, user_id: int | None, month: Any, amount: int
 ) -> bool:
-    """Adds `amount` to the scope's month, only if it stays within `limit`; returns whether it did."""
-    rows = SpendCounter.objects.filter(scope=scope, scope_id=scope_id, month=month)
-    guarded = rows if limit is None else rows.filter(amount__lte=limit - amount)
-    if guarded.update(amount=F("amount") + amount):
-        return True
-    if rows.exists():
-        return False
-    try:
-        with transaction.atomic():
-            SpendCounter.objects.create(team_id=team_id, scope=scope, scope_id=scope_id, month=month)
-    except IntegrityError:
-        pass  # Another submit created it first; the guarded update below decides.
-    return bool(guarded.update(amount=F("amount") + amount))
+    """Adds `amount` to the month's counters of the team, project and member in one guarded UPDATE, which
+    touches a counter only if it stays within that scope's budget; returns whether every counter took it.
+
+    The counters are created first if the month has none yet (INSERT ... ON CONFLICT DO NOTHING). When
+    this returns False some counters may have been raised, so the caller must roll its transaction back.
+    """
+    scopes = _scopes(team_id, project_id, user_id)
+    SpendCounter.objects.bulk_create(
+        [
+            SpendCounter(team_id=team_id, scope=scope, scope_id=scope_id, month=month)
+            for scope, scope_id in scopes
+        ],
+        ignore_conflicts=True,
+    )
+    budget = (
+        Budget.objects.filter(team_id=OuterRef("team_id"), scope=OuterRef("scope"))
+        .filter(
+            Q(scope=Budget.Scope.TEAM)
+            | Q(scope=Budget.Scope.PROJECT, project_id=OuterRef("scope_id"))
+            | Q(scope=Budget.Scope.MEMBER, user_id=OuterRef("scope_id"))
+        )
+        .values("limit")[:1]
+    )
+    which = Q()
+    for scope, scope_id in scopes:
+        which |= Q(scope=scope, scope_id=scope_id)
+    within = Q(amount__lte=Coalesce(Subquery(budget), F("amount") + amount) - amount)
+    updated = SpendCounter.objects.filter(which, within, team_id=team_id, month=month).update(
+        amount=F("amount") + amount
+    )
+    return updated == len(scopes)
+
+
+def _passed_budget(budgets: list[Budget], month: Any, amount: int) -> tuple[Budget, int]:
+    """The budget `amount` would pass this month, and how much of it is used."""
+    used = {
+        (scope, scope_id): value
+        for scope, scope_id, value in SpendCounter.objects.filter(
+            team_id=budgets[0].team_id, month=month
+        ).values_list("scope", "scope_id", "amount")
+    }
+    for budget in budgets:
+        spent = used.get((budget.scope, budget.scope_id), 0)
+        if spent + amount > budget.limit:
+            return budget, spent
+    raise AssertionError("a counter refused an amount no budget limits")
 
 
 def _who_can_raise(team_id: int) -> str:
@@ -168,9 +204,12 @@ def _refusal(budget: Budget, used: int, currency: str) -> CostRefused:
 
 def reserve_cost(*, generation: Generation) -> Charge:
     """Holds the generation's estimate against every budget that applies; call it inside the transaction
-    that records the generation. Raises CostRefused (and writes nothing) when a budget would be passed.
+    that records the generation. Raises CostRefused when a budget would be passed, and the caller must then
+    roll that transaction back (start_generation does), as some counters may already have been raised.
 
-    Side effects: a Charge row and the month's spend counters of the team, project and member.
+    Side effects: a Charge row and the month's spend counters of the team, project and member. A priced
+    submit costs five queries: the settings, the price, the counters' insert-if-missing, one guarded
+    UPDATE of all three counters, and the charge.
     """
     settings = cost_settings_for(generation.team_id)
     estimate = estimate_cost(
@@ -182,38 +221,26 @@ def reserve_cost(*, generation: Generation) -> Charge:
         cost_settings=settings,
     )
     month = month_start(generation.created_at, settings.time_zone)
-    budgets = {
-        (budget.scope, budget.scope_id): budget
-        for budget in _applicable_budgets(generation.team_id, generation.project_id, generation.created_by_id)
-    }
-    if estimate.amount is None and budgets:
-        raise CostRefused(
-            _(
-                "Not sent: %(name)s has no known price, and a budget applies to this work. "
-                "An owner or admin can enter its price on the prices page: %(who)s."
-            )
-            % {"name": estimate.basis.price_name, "who": _who_can_raise(generation.team_id)}
-        )
-    amount = estimate.amount or 0
-    if amount or budgets:
-        for scope, scope_id in _scopes(generation.team_id, generation.project_id, generation.created_by_id):
-            budget = budgets.get((scope, scope_id))
-            added = _add_to_counter(
-                team_id=generation.team_id,
-                scope=scope,
-                scope_id=scope_id,
-                month=month,
-                amount=amount,
-                limit=budget.limit if budget else None,
-            )
-            if not added:
-                assert budget is not None
-                used = (
-                    SpendCounter.objects.filter(scope=scope, scope_id=scope_id, month=month)
-                    .values_list("amount", flat=True)
-                    .first()
+    if estimate.amount is None:
+        budgets = _applicable_budgets(generation.team_id, generation.project_id, generation.created_by_id)
+        if budgets:
+            raise CostRefused(
+                _(
+                    "Not sent: %(name)s has no known price, and a budget applies to this work. "
+                    "An owner or admin can enter its price on the prices page: %(who)s."
                 )
-                raise _refusal(budget, used or 0, settings.currency)
+                % {"name": estimate.basis.price_name, "who": _who_can_raise(generation.team_id)}
+            )
+    elif not _reserve_in_counters(
+        team_id=generation.team_id,
+        project_id=generation.project_id,
+        user_id=generation.created_by_id,
+        month=month,
+        amount=estimate.amount,
+    ):
+        budgets = _applicable_budgets(generation.team_id, generation.project_id, generation.created_by_id)
+        budget, used = _passed_budget(budgets, month, estimate.amount)
+        raise _refusal(budget, used, settings.currency)
     return Charge.objects.create(
         generation=generation,
         team_id=generation.team_id,
@@ -317,21 +344,35 @@ def format_amount(micros: int | None) -> str:
 # Prices
 
 
-def sync_prices(*, team: Team, client: GatewayClient) -> int:
+def sync_prices(*, team: Team, client: GatewayClient, actor: User | None = None) -> int:
     """Replaces the team's gateway prices with the gateway's published list; overrides stay.
 
     On any gateway error the last list stays and the error is remembered. Returns how many prices were
-    stored. Side effects: one gateway call (outside any transaction), ModelPrice rows, the sync status.
+    stored. Side effects: one gateway call (outside any transaction), ModelPrice rows, the sync status,
+    and an audit event when a price or the group ratio changed (`actor` is None for the hourly sync).
     """
     try:
         price_list = client.pricing()
     except UpstreamError as exc:
         CostSettings.objects.filter(pk=cost_settings_for(team).pk).update(sync_error=str(exc)[:1000])
         raise
-    return _store_price_list(team=team, price_list=price_list, source_url=client.base_url)
+    return _store_price_list(team=team, price_list=price_list, source_url=client.base_url, actor=actor)
 
 
-def _store_price_list(*, team: Team, price_list: PriceList, source_url: str) -> int:
+def _price_terms(price: ModelPrice) -> tuple[str, Decimal, Decimal, Decimal]:
+    """A price as stored (six decimal places), to tell whether a sync changed it."""
+    places = Decimal("0.000001")
+    return (
+        price.quota_type,
+        Decimal(price.model_price).quantize(places),
+        Decimal(price.model_ratio).quantize(places),
+        Decimal(price.completion_ratio).quantize(places),
+    )
+
+
+def _store_price_list(
+    *, team: Team, price_list: PriceList, source_url: str, actor: User | None = None
+) -> int:
     settings = cost_settings_for(team)
     rows = [
         ModelPrice(
@@ -346,13 +387,34 @@ def _store_price_list(*, team: Team, price_list: PriceList, source_url: str) -> 
         for item in price_list.models
         if item.model_price >= 0 and item.model_ratio >= 0 and item.completion_ratio >= 0
     ]
-    ratio = price_list.group_ratios.get(settings.group, Decimal(1))
+    ratio = Decimal(price_list.group_ratios.get(settings.group, Decimal(1))).quantize(Decimal("0.0001"))
     with transaction.atomic():
-        ModelPrice.objects.filter(team=team, source=ModelPrice.Source.GATEWAY).delete()
+        gateway_prices = ModelPrice.objects.filter(team=team, source=ModelPrice.Source.GATEWAY)
+        before = {price.name: _price_terms(price) for price in gateway_prices}
+        after = {price.name: _price_terms(price) for price in rows}
+        changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+        gateway_prices.delete()
         ModelPrice.objects.bulk_create(rows)
         CostSettings.objects.filter(pk=settings.pk).update(
             group_ratio=ratio, synced_at=timezone.now(), synced_from=source_url[:300], sync_error=""
         )
+        if changed or ratio != settings.group_ratio:
+            record_audit(
+                team=team,
+                actor=actor,
+                action="price.synced",
+                summary=ngettext(
+                    "The gateway changed the price of %(count)d model",
+                    "The gateway changed the prices of %(count)d models",
+                    len(changed),
+                )
+                % {"count": len(changed)},
+                changed=changed[:100],
+                added=len(after.keys() - before.keys()),
+                removed=len(before.keys() - after.keys()),
+                group_ratio=str(ratio),
+                previous_group_ratio=str(settings.group_ratio),
+            )
     return len(rows)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -102,8 +102,10 @@ def month_spend(team: Team, *, zone_name: str, member: User | None) -> Spend:
     today = timezone.localtime(timezone.now(), zone).date()
     start, end = month_bounds(today, zone)
     charges = team_charges(team, member=member).filter(created_at__gte=start, created_at__lt=end).counted()
-    totals = charges.aggregate(total=Sum("amount"), count=Count("pk"))
-    estimated = charges.filter(is_estimated=True).aggregate(total=Sum("amount"))["total"] or 0
+    # One scan for the three totals: at 100k charges each scan is a good part of the page's time.
+    totals = charges.aggregate(
+        total=Sum("amount"), count=Count("pk"), estimated=Sum("amount", filter=Q(is_estimated=True))
+    )
 
     def grouped(*fields: str) -> Iterator[dict[str, Any]]:
         return iter(charges.order_by().values(*fields).annotate(total=Sum("amount")))
@@ -118,7 +120,7 @@ def month_spend(team: Team, *, zone_name: str, member: User | None) -> Spend:
     return Spend(
         total=totals["total"] or 0,
         count=totals["count"] or 0,
-        estimated=estimated,
+        estimated=totals["estimated"] or 0,
         by_day=_days_chart(days),
         by_project=bar_chart("project", ((r["project__name"], r["total"]) for r in grouped("project__name"))),
         by_member=bar_chart(

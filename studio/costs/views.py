@@ -145,7 +145,7 @@ def prices_sync(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
     require_manager(membership)
     team = membership.team
     try:
-        count = services.sync_prices(team=team, client=client_for(team))
+        count = services.sync_prices(team=team, client=client_for(team), actor=request.user)
     except UpstreamError as exc:
         messages.error(
             request,

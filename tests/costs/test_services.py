@@ -130,6 +130,55 @@ def test_submit_over_budget_is_refused_naming_the_budget_and_who_can_raise_it(  
     assert SpendCounter.objects.get(scope="project", scope_id=project.pk).amount == 800_000
 
 
+def test_reserving_a_priced_submit_takes_five_queries(  # type: ignore[no-untyped-def]
+    priced_team, project, user, django_assert_num_queries
+) -> None:
+    services.save_budget(team=priced_team, actor=user, scope="team", limit=10 * MICROS, warn_percent=80)
+    services.save_budget(
+        team=priced_team, actor=user, scope="project", project=project, limit=10 * MICROS, warn_percent=80
+    )
+    generation = Generation.objects.create(
+        team=priced_team,
+        project=project,
+        created_by=user,
+        kind=Kind.VEO3_VIDEO,
+        model="veo3-fast",
+        prompt="a fox",
+    )
+
+    # Settings, price, counters' insert-if-missing, one guarded UPDATE of all three counters, the charge.
+    with django_assert_num_queries(5):
+        services.reserve_cost(generation=generation)
+
+    assert SpendCounter.objects.get(scope="team", scope_id=priced_team.pk).amount == 400_000
+    assert SpendCounter.objects.get(scope="member", scope_id=user.pk).amount == 400_000
+
+
+def test_a_budget_set_mid_month_counts_what_was_already_spent(priced_team, project, user) -> None:  # type: ignore[no-untyped-def]
+    start(project, user)
+    start(project, user)
+    services.save_budget(team=priced_team, actor=user, scope="team", limit=1_000_000, warn_percent=80)
+
+    with pytest.raises(GenerationRuleError, match=r"0\.80 of 1\.00 USD"):
+        start(project, user)
+
+
+def test_a_lowered_budget_applies_to_the_next_submit(priced_team, project, user) -> None:  # type: ignore[no-untyped-def]
+    budget = services.save_budget(
+        team=priced_team, actor=user, scope="member", user=user, limit=10 * MICROS, warn_percent=80
+    )
+    start(project, user)
+    services.save_budget(
+        team=priced_team, actor=user, scope="member", user=user, limit=500_000, warn_percent=80
+    )
+
+    with pytest.raises(GenerationRuleError, match="monthly budget of"):
+        start(project, user)
+    services.delete_budget(budget=Budget.objects.get(pk=budget.pk), actor=user)
+    start(project, user)
+    assert SpendCounter.objects.get(scope="member", scope_id=user.pk).amount == 800_000
+
+
 def test_member_budget_applies_only_to_that_member(priced_team, project, user, member_of) -> None:  # type: ignore[no-untyped-def]
     member = member_of(Role.MEMBER)
     services.save_budget(
@@ -264,5 +313,40 @@ def test_budget_and_price_changes_are_audit_events(priced_team, project, user) -
     actions = list(
         AuditEvent.objects.filter(team=priced_team).values_list("action", flat=True).order_by("id")
     )
-    assert actions == ["budget.set", "budget.removed", "price.override"]
+    # The fixture's price sync comes first: the gateway's prices appearing is a price change too.
+    assert actions == ["price.synced", "budget.set", "budget.removed", "price.override"]
     assert not Budget.objects.exists()
+
+
+def test_a_price_sync_that_changes_prices_is_an_audit_event(team, user) -> None:  # type: ignore[no-untyped-def]
+    from studio.sandbox import pricing
+    from studio.upstream.pricing import parse_price_list
+
+    published = pricing.price_list()
+    services._store_price_list(team=team, price_list=parse_price_list(published), source_url="sandbox")
+    first_sync = AuditEvent.objects.filter(team=team, action="price.synced").count()
+    services._store_price_list(team=team, price_list=parse_price_list(published), source_url="sandbox")
+    assert AuditEvent.objects.filter(team=team, action="price.synced").count() == first_sync == 1
+
+    for item in published["data"]:
+        if item["model_name"] == "veo3-fast":
+            item["model_price"] = 0.5
+    services._store_price_list(
+        team=team, price_list=parse_price_list(published), source_url="sandbox", actor=user
+    )
+
+    event = AuditEvent.objects.filter(team=team, action="price.synced").latest("id")
+    assert event.data["changed"] == ["veo3-fast"]
+    assert event.actor == user
+
+
+def test_month_spend_totals_count_estimates_apart(priced_team, project, user) -> None:  # type: ignore[no-untyped-def]
+    from studio.costs.spend import month_spend
+
+    settled = start(project, user)
+    start(project, user, model="veo3")
+    Charge.objects.filter(generation=settled).update(is_estimated=False, state="settled")
+
+    figures = month_spend(priced_team, zone_name="UTC", member=None)
+
+    assert (figures.total, figures.count, figures.estimated) == (2_400_000, 2, 2_000_000)
