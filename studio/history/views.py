@@ -237,7 +237,7 @@ def generation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     context = {
         **thread_context(generation, membership),
         "review": review,
-        "can_review": reviews.can_review(membership),
+        "can_review": reviews.can_review(membership, reviews.reviewer_roles(generation.team)),
         "generation": generation,
         "project": generation.project,
         "team": generation.team,
