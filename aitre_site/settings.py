@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "studio.notifications",
     "studio.webhooks",
     "studio.prompts",
+    "studio.reviews",
+    "studio.comments",
     "studio.sandbox",
 ]
 

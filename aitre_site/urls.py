@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("studio.notifications.urls")),
     path("", include("studio.webhooks.urls")),
     path("", include("studio.prompts.urls")),
+    path("", include("studio.reviews.urls")),
+    path("", include("studio.comments.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

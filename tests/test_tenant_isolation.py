@@ -394,3 +394,51 @@ def test_notification_of_another_user_404s(
 
     assert response.status_code == 404
     assert Notification.objects.get().read_at is None
+
+
+# Reviews and comments on generations. -----------------------------------------------------------------
+
+REVIEW_COMMENT_URLS = [
+    ("generation_review", ["generation_id"], "post"),
+    ("team_review_settings", ["team_id"], "get"),
+    ("team_review_settings", ["team_id"], "post"),
+    ("comment_create", ["generation_id"], "post"),
+    ("comment_delete", ["comment_id"], "post"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "arg_names", "method"),
+    REVIEW_COMMENT_URLS,
+    ids=[f"{method}-{name}" for name, _args, method in REVIEW_COMMENT_URLS],
+)
+def test_review_and_comment_url_404s_for_other_team(
+    name: str,
+    arg_names: list[str],
+    method: str,
+    team: Team,
+    project: Project,
+    user: User,
+    other_team_user: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    from studio.comments.models import Comment
+    from studio.comments.services import post_comment
+    from studio.reviews.models import Review, ReviewSettings
+    from tests.history.test_services import make_generation
+
+    factories.make_team(other_team_user, "Other")
+    generation = make_generation(project, user, prompt="victim prompt")
+    comment = post_comment(generation=generation, author=user, body="victim comment")
+    ids = {"team_id": team.pk, "generation_id": generation.pk, "comment_id": comment.pk}
+    url = reverse(name, args=[ids[arg] for arg in arg_names])
+    data = {"state": "approved", "body": "hijacked", "roles": ["viewer"]}
+
+    client = client_for(other_team_user)
+    response = client.post(url, data) if method == "post" else client.get(url)
+
+    assert response.status_code == 404
+    assert b"victim" not in response.content
+    assert not Review.objects.exists()
+    assert not ReviewSettings.objects.exists()
+    assert list(Comment.objects.values_list("body", flat=True)) == ["victim comment"]

@@ -318,6 +318,9 @@ class AuditEvent(models.Model):
         ROLE_CHANGED = "role_changed", _("Changed a role")
         GATEWAY_CHANGED = "gateway_changed", _("Changed the gateway address")
         API_KEY_CHANGED = "api_key_changed", _("Changed the gateway API key")
+        REVIEWED = "reviewed", _("Reviewed a result")
+        REVIEW_CLEARED = "review_cleared", _("Cleared a review")
+        REVIEWER_ROLES_CHANGED = "review_roles", _("Changed who may review")
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from studio.generations.kinds import Kind
 from studio.generations.models import Status
-from studio.history.services import GalleryFilters
+from studio.history.services import NOT_REVIEWED, GalleryFilters
+from studio.reviews.models import ReviewState
 
 
 class GalleryFilterForm(forms.Form):
@@ -19,6 +20,12 @@ class GalleryFilterForm(forms.Form):
     )
     status = forms.MultipleChoiceField(
         label=_("Status"), required=False, choices=Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    review = forms.MultipleChoiceField(
+        label=_("Review"),
+        required=False,
+        choices=[*ReviewState.choices, (NOT_REVIEWED, _("Not reviewed"))],
+        widget=forms.CheckboxSelectMultiple,
     )
     model = forms.CharField(label=_("Model"), required=False, max_length=120)
     author = forms.TypedChoiceField(label=_("Made by"), required=False, coerce=int, empty_value=None)
@@ -63,6 +70,7 @@ class GalleryFilterForm(forms.Form):
         return GalleryFilters(
             kinds=data.get("kind") or (),
             statuses=data.get("status") or (),
+            reviews=data.get("review") or (),
             model=(data.get("model") or "").strip(),
             author_id=data.get("author"),
             date_from=data.get("date_from"),

@@ -14,16 +14,20 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.accounts.audit import record_audit
 from studio.accounts.models import AuditEvent, Team, User
+from studio.comments.models import Comment
 from studio.generations.models import Asset, Favourite, Generation, Tag
 from studio.lib.dates import start_of_day
 from studio.projects.models import Project
 
+# The History filter's value for results nobody has reviewed (they have no Review row).
+NOT_REVIEWED = "none"
 PAGE_SIZE = 24
 MAX_PAGE_SIZE = 96
 MAX_TAG_LENGTH = 40
@@ -50,6 +54,7 @@ class HistoryRuleError(Exception):
 class GalleryFilters:
     kinds: Sequence[str] = ()
     statuses: Sequence[str] = ()
+    reviews: Sequence[str] = ()
     model: str = ""
     author_id: int | None = None
     date_from: date | None = None
@@ -65,6 +70,7 @@ class GalleryFilters:
             (
                 self.kinds,
                 self.statuses,
+                self.reviews,
                 self.model,
                 self.author_id,
                 self.date_from,
@@ -84,6 +90,11 @@ def filter_generations(
         queryset = queryset.filter(kind__in=filters.kinds)
     if filters.statuses:
         queryset = queryset.filter(status__in=filters.statuses)
+    if filters.reviews:
+        reviewed = Q(review__state__in=[state for state in filters.reviews if state != NOT_REVIEWED])
+        if NOT_REVIEWED in filters.reviews:
+            reviewed |= Q(review__isnull=True)
+        queryset = queryset.filter(reviewed)
     if filters.model:
         queryset = queryset.filter(model=filters.model)
     if filters.author_id:
@@ -131,7 +142,8 @@ def gallery_page(
 ) -> GalleryPage:
     """One page, newest first, continuing after `cursor`: keyset on (created_at, id), no OFFSET or COUNT.
 
-    Three queries: the page (with the viewer's favourite flag), its results' files, and its tags.
+    Three queries: the page (with the viewer's favourite flag, review and comment count), its results'
+    files, and its tags.
     """
     size = max(1, min(size, MAX_PAGE_SIZE))
     position = decode_cursor(cursor) if cursor else None
@@ -143,8 +155,11 @@ def gallery_page(
             Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk), created_at__lte=moment
         )
     rows = list(
-        queryset.annotate(is_favourite=Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk"))))
-        .select_related("created_by", "project")
+        queryset.annotate(
+            is_favourite=Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk"))),
+            comment_count=comment_count_subquery(),
+        )
+        .select_related("created_by", "project", "review", "review__set_by")
         .prefetch_related(
             Prefetch(
                 "assets",
@@ -158,6 +173,18 @@ def gallery_page(
     items = rows[:size]
     next_cursor = encode_cursor(items[-1]) if len(rows) > size else None
     return GalleryPage(items=items, next_cursor=next_cursor)
+
+
+def comment_count_subquery() -> Coalesce:
+    """Each generation's number of comments, as a correlated subquery: no join to multiply rows, no N+1."""
+    counted = (
+        Comment.objects.filter(generation_id=OuterRef("pk"))
+        .order_by()
+        .values("generation_id")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def toggle_favourite(*, user: User, generation: Generation) -> bool:

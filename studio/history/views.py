@@ -24,6 +24,7 @@ from django_htmx.http import HTMX_STOP_POLLING
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import EDITOR_ROLES, Membership, Team
+from studio.comments.views import thread_context
 from studio.generations.forms import FAMILY_LABELS
 from studio.generations.models import Asset, Generation, GenerationEvent, Tag
 from studio.history import exports
@@ -33,6 +34,7 @@ from studio.history.models import ZipExport
 from studio.history.services import HistoryRuleError, choices_cache_key
 from studio.lib.serving import serve_file
 from studio.projects.models import Project
+from studio.reviews import services as reviews
 
 CHOICES_CACHE_SECONDS = 300
 
@@ -157,7 +159,9 @@ def team_history(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespons
 
 def _generation_for(request: AuthenticatedHttpRequest, pk: int) -> tuple[Generation, Membership]:
     generation = get_object_or_404(
-        Generation.objects.for_user(request.user).select_related("team", "project", "created_by", "parent"),
+        Generation.objects.for_user(request.user).select_related(
+            "team", "project", "created_by", "parent", "review", "review__set_by"
+        ),
         pk=pk,
     )
     return generation, membership_in(request.user, generation.team)
@@ -218,7 +222,11 @@ def generation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     results = list(generation.assets.filter(role=Asset.Role.RESULT).order_by("position"))
     inputs = list(generation.inputs.select_related("asset").order_by("role", "position"))
     ancestors, descendants = _lineage(generation)
+    review = getattr(generation, "review", None)  # No row: not reviewed.
     context = {
+        **thread_context(generation, membership),
+        "review": review,
+        "can_review": reviews.can_review(membership, reviews.reviewer_roles(generation.team)),
         "generation": generation,
         "project": generation.project,
         "team": generation.team,

@@ -54,6 +54,9 @@ class ShareLink(models.Model):
     # made later and copies in other projects are other objects, with links of their own.
     generation_ids = models.JSONField(default=list, blank=True, editable=False)
     allow_download = models.BooleanField(_("allow download"), default=True)
+    # A project link made for clients may show only the results a reviewer approved; the set follows the
+    # reviews as they change, so an approval withdrawn later hides the result at once.
+    only_approved = models.BooleanField(_("only approved results"), default=False)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(

@@ -23,6 +23,7 @@ from studio.accounts.audit import record_audit
 from studio.accounts.models import AuditEvent, Membership, Team, User, hash_token
 from studio.generations.models import Asset, AssetQuerySet, Generation
 from studio.projects.models import Project
+from studio.reviews.models import ReviewState
 from studio.sharing.models import ShareLink
 
 # How far down a generation's variants (children, grandchildren…) a generation link reaches.
@@ -78,6 +79,7 @@ def create_share_link(
     asset: Asset | None = None,
     expires_at: datetime | None = None,
     allow_download: bool = True,
+    only_approved: bool = False,
 ) -> tuple[ShareLink, str]:
     """Makes a link to one result, one generation (with its variants) or a project; returns it and its token.
 
@@ -122,6 +124,7 @@ def create_share_link(
             token_hint=token[:6],
             generation_ids=variants_of(generation) if scope == ShareLink.Scope.GENERATION else [],
             allow_download=allow_download,
+            only_approved=only_approved,
             expires_at=expires_at,
         )
         record_audit(
@@ -134,6 +137,7 @@ def create_share_link(
             project_id=project.pk,
             generation_id=generation.pk if generation else None,
             asset_id=asset.pk if asset else None,
+            only_approved=only_approved,
         )
     return link, token
 
@@ -221,10 +225,15 @@ def covered_generation_ids(link: ShareLink) -> list[int]:
 
 
 def covered_assets(link: ShareLink) -> AssetQuerySet:
-    """Every result file the link lets an outsider see; nothing else (inputs, other generations) ever."""
+    """Every result file the link lets an outsider see; nothing else (inputs, other generations) ever.
+
+    A link made for approved results only covers the results whose generation is approved right now.
+    """
     results = Asset.objects.results().filter(
         team_id=link.team_id, generation__isnull=False, generation__deleted_at__isnull=True
     )
+    if link.only_approved:
+        results = results.filter(generation__review__state=ReviewState.APPROVED)
     if link.scope == ShareLink.Scope.RESULT and link.asset_id is not None:
         return results.filter(pk=link.asset_id)
     if link.scope == ShareLink.Scope.GENERATION:

@@ -49,6 +49,7 @@ class ShareLinkForm(forms.Form):
         ],
     )
     allow_download = forms.BooleanField(label=gettext_lazy("Allow download"), required=False)
+    only_approved = forms.BooleanField(label=gettext_lazy("Only approved results"), required=False)
 
     def expires_at(self) -> datetime | None:
         lifetime = sharing.EXPIRY_CHOICES[self.cleaned_data["expires"]]
@@ -91,6 +92,7 @@ def share_link_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             asset=asset,
             expires_at=form.expires_at(),
             allow_download=form.cleaned_data["allow_download"],
+            only_approved=form.cleaned_data["only_approved"],
         )
     except sharing.ShareRuleError as exc:
         if request.htmx:
