@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -136,9 +137,23 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
     def for_cards(self) -> GenerationQuerySet:
         """Everything a task card shows, in a fixed number of queries."""
-        # "charge" is the costs app's one-to-one (what the generation cost), shown on the card.
-        return self.select_related("created_by", "parent", "charge").prefetch_related(
-            models.Prefetch("assets", queryset=Asset.objects.filter(role=Asset.Role.RESULT))
+        # "charge" (costs) and "review" (reviews) are one-to-ones from apps above this one, shown on the
+        # card; the comment count is a correlated subquery on the comments app's rows, reached through the
+        # reverse relation so this module need not import an app that depends on it.
+        comments = self.model._meta.get_field("comments").related_model
+        comment_count = (
+            comments._default_manager.filter(generation_id=models.OuterRef("pk"))
+            .order_by()
+            .values("generation_id")
+            .annotate(count=models.Count("id"))
+            .values("count")
+        )
+        return (
+            self.select_related("created_by", "parent", "charge", "review", "review__set_by")
+            .annotate(comment_count=Coalesce(models.Subquery(comment_count), 0))
+            .prefetch_related(
+                models.Prefetch("assets", queryset=Asset.objects.filter(role=Asset.Role.RESULT))
+            )
         )
 
 
