@@ -124,9 +124,12 @@ def test_use_as_input_from_an_image_result_starts_a_veo3_job_from_that_frame(
     page.goto(f"{live_server.url}/generations/{source.pk}/")
     results = page.get_by_role("region", name="Results")
 
-    results.get_by_role("link", name="Video: Veo3", exact=True).click()
+    # The detail page offers what the card offers (the kinds' specs say which), with the same words.
+    results.get_by_role("link", name="Animate it with Veo3", exact=True).click()
 
-    expect(page).to_have_url(re.compile(rf"/projects/{project.pk}/\?family=veo3&use={frame.pk}$"))
+    expect(page).to_have_url(
+        re.compile(rf"/projects/{project.pk}/\?family=veo3&use={frame.pk}(#generation-form)?$")
+    )
     make = page.get_by_role("region", name="Make something")
     expect(make.get_by_text("Using as input:")).to_be_visible()
     expect(make.get_by_role("img", name="Chosen input")).to_have_attribute(
