@@ -286,3 +286,48 @@ def test_slot_limits_are_refused_out_of_range_and_for_members(team, user, client
 def _card(page: str, generation: Generation) -> str:
     start_at = page.index(f'id="generation-{generation.pk}"')
     return page[start_at : page.index("</article>", start_at)]
+
+
+# A claim is timed from when its claimer holds the lock -------------------------------------------------
+
+
+def test_take_slots_times_the_claim_and_lease_from_after_the_lock(project, user, team, settings) -> None:  # type: ignore[no-untyped-def]
+    [generation] = waiting(project, user, 1)
+    before = timezone.now()
+
+    # The caller read its clock, then waited ten minutes for the lock behind other claimers.
+    claims = capacity.take_slots(
+        team_id=team.pk, family=Family.MIDJOURNEY, now=before - timedelta(minutes=10)
+    )
+
+    generation.refresh_from_db()
+    assert list(claims) == [generation.pk]
+    lease = timedelta(seconds=settings.GENERATION_SUBMIT_LEASE)
+    assert generation.claim_expires_at >= before + lease
+    assert generation.updated_at >= before
+    assert generation.events.get(status_to=Status.SUBMITTING).at >= before
+
+
+def test_take_slots_reads_the_pause_after_the_lock(project, user, team) -> None:  # type: ignore[no-untyped-def]
+    [generation] = waiting(project, user, 1)
+    before = timezone.now()
+    FamilySlots.objects.create(team=team, family=Family.MIDJOURNEY, paused_until=before)
+
+    claims = capacity.take_slots(
+        team_id=team.pk, family=Family.MIDJOURNEY, now=before - timedelta(minutes=10)
+    )
+
+    assert list(claims) == [generation.pk]
+
+
+def test_take_slots_chooses_due_jobs_by_the_callers_time(project, user, team) -> None:  # type: ignore[no-untyped-def]
+    [generation] = waiting(project, user, 1)
+    before = timezone.now()
+    Generation.objects.filter(pk=generation.pk).update(next_poll_at=before - timedelta(minutes=1))
+
+    claims = capacity.take_slots(
+        team_id=team.pk, family=Family.MIDJOURNEY, now=before - timedelta(minutes=10)
+    )
+
+    assert claims == {}
+    assert Generation.objects.get(pk=generation.pk).status == Status.WAITING

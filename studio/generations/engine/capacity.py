@@ -103,14 +103,18 @@ def _waiting_rows(team_id: int, family: Family) -> list[tuple[int, int | None, d
 def take_slots(*, team_id: int, family: Family, now: datetime | None = None) -> dict[int, uuid.UUID]:
     """Gives the team's free slots of `family` to the next waiting generations, in fair order.
 
-    Side effects: each chosen generation moves waiting → submitting with a claim token and a lease (the
-    token is the right to send it, see `submit.submit_generation`). Returns {generation id: token}.
+    `now` (the caller's time) only chooses which waiting generations are due. Side effects: each chosen
+    generation moves waiting → submitting with a claim token and a lease (the token is the right to send
+    it, see `submit.submit_generation`). Returns {generation id: token}.
     """
-    now = now or timezone.now()
+    due_by = now or timezone.now()
     slots = _slots_row(team_id, family)
     claims: dict[int, uuid.UUID] = {}
     with transaction.atomic():
-        slots = _lock(slots, now)
+        slots = _lock(slots, timezone.now())
+        # Waiting for the lock may take a while under load: the pause, the claim's event and its lease
+        # are timed from when this claimer holds it, or the lease would run out early by that wait.
+        now = timezone.now()
         if slots.paused_until and slots.paused_until > now:
             return claims
         team = Team.objects.get(pk=team_id)
@@ -119,7 +123,7 @@ def take_slots(*, team_id: int, family: Family, now: datetime | None = None) -> 
         if free <= 0:
             return claims
         waiting = _waiting_rows(team_id, family)
-        due = {pk for pk, _member, _created, next_at in waiting if next_at is None or next_at <= now}
+        due = {pk for pk, _member, _created, next_at in waiting if next_at is None or next_at <= due_by}
         order = fair_order(((pk, member, created) for pk, member, created, _ in waiting), Counter(holding))
         lease = timedelta(seconds=settings.GENERATION_SUBMIT_LEASE)
         events = []
