@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from studio.accounts.models import Team
 from studio.generations.engine import enqueue
-from studio.generations.kinds import Family
+from studio.generations.kinds import KINDS, Family
 from studio.generations.models import (
     HOLDING_SLOT,
     LIMIT_FIELDS,
@@ -53,10 +53,13 @@ logger = logging.getLogger(__name__)
 
 # Longest pause between two tries of one job the gateway keeps refusing.
 MAX_BACKOFF = timedelta(minutes=5)
+# The limit of a family the team cannot limit: sync kinds, which only wait after a capacity answer.
+UNLIMITED = 1_000_000
 
 
 def configured_limit(team: Team, family: Family) -> int:
-    return int(getattr(team, LIMIT_FIELDS[family]))
+    field = LIMIT_FIELDS.get(family)
+    return UNLIMITED if field is None else int(getattr(team, field))
 
 
 def effective_limit(team: Team, slots: FamilySlots, now: datetime) -> int:
@@ -188,11 +191,10 @@ def dispatch_waiting(now: datetime | None = None) -> int:
         .values_list("team_id", "kind")
         .distinct()
     )
-    families = {(team_id, family_of(kind)) for team_id, kind in pairs}
+    # Sync kinds wait too, after a capacity answer, in a family of their own that has no limit.
+    families = {(team_id, KINDS[kind].family) for team_id, kind in pairs}
     dispatched = 0
     for team_id, family in sorted(families, key=lambda pair: (pair[0], str(pair[1]))):
-        if family is None:
-            continue
         claims = take_slots(team_id=team_id, family=family, now=now)
         enqueue_claimed(claims)
         dispatched += len(claims)
