@@ -28,11 +28,10 @@ Figures:
   the lower limits the studio held at the end.
 * first_send_wait_s: from submit to first send, for the batch member, for everyone else, and for each
   other member's first job (a single job must not wait behind the whole batch).
-* max_in_flight_by_write_order: the same replay in the order the events were written. A claim's event is
-  stamped with the moment its poller tick (or submit) began, before it waited for the slots' lock, so
-  under load the timestamp replay can put a claim before the release that made room for it and show one
-  more than ever held a slot; the write order does not (exact on SQLite, where writes take turns).
-  `within_limits` checks this figure and the sampled one.
+* max_in_flight_by_write_order: the same replay in the order the events were written (exact on SQLite,
+  where writes take turns). A claim's event is stamped once its claimer holds the slots' lock; it used to
+  carry the moment the poller tick began, and the timestamp replay then showed one more than ever held a
+  slot. `within_limits` checks this figure and the sampled one.
 * max_in_flight_sampled: the same count read from the database once a second while draining (a
   cross-check of the exact figure, which it can only undershoot).
 * not_succeeded: every generation that did not succeed, with its status and reason (capacity or not).

@@ -17,13 +17,14 @@ from studio.generations.models import Generation
 def submit_generation(generation_id: int, slot_token: str | None = None) -> None:
     """Submits a queued generation to its gateway; a sync kind is run to its stored result right here.
 
-    `slot_token` is the claim of a generation that was given a slot while it waited (`engine/capacity.py`).
+    `slot_token` is the claim of a generation that was given a slot (or, for a sync kind, another try)
+    while it waited (`engine/capacity.py`).
     """
     kind = Generation.objects.filter(pk=generation_id).values_list("kind", flat=True).first()
     if kind is None:
         return
     if KINDS[kind].is_sync:
-        run.run_generation(generation_id)
+        run.run_generation(generation_id, slot_token)
     else:
         submit.submit_generation(generation_id, slot_token)
 

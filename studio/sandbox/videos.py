@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from PIL import Image
@@ -55,14 +56,34 @@ def task_not_exist() -> GatewayError:
     return GatewayError(400, "task_not_exist", code="task_not_exist", envelope=Surface.TASK)
 
 
+# The namespace of the PostgreSQL advisory locks that serialise admissions (any constant will do).
+_ADMISSION_LOCKS = 7_041_817
+
+
 def admit(kind: str) -> None:
     """Refuses a new task with the gateway's 429 (no Retry-After) while the provider is at its capacity.
 
     The capacity is `SANDBOX_VIDEO_CONCURRENCY` tasks of the kind running at once, gateway-wide (0: none).
+    Called early, it spares rendering a clip that would be refused; only `_save_with_media`'s call, under
+    the admission lock, is authoritative.
     """
     limit = config.video_concurrency()
     if limit and SandboxTask.objects.of_kinds(kind).running_at(timezone.now()).count() >= limit:
         raise GatewayError(429, RATE_LIMIT_MESSAGE, code="rate_limit_exceeded", envelope=Surface.TASK)
+
+
+def _lock_admissions(kind: str) -> None:
+    """Holds the admission lock of `kind` until the current transaction ends.
+
+    Without it two server workers can both count the running tasks, both find room, and both create one.
+    SQLite runs every transaction with BEGIN IMMEDIATE (see settings), which already holds the database's
+    write lock; PostgreSQL takes a transaction-scoped advisory lock for the kind.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [_ADMISSION_LOCKS, zlib.crc32(kind.encode()) >> 1]
+            )
 
 
 def veo_profile(model: str, *, is_upsampled: bool) -> Profile:
@@ -189,6 +210,9 @@ def _save_with_media(task: SandboxTask, clip: bytes, faults: Faults, *, poster: 
     width, height = (int(part) for part in str(task.params.get("size", "320x180")).split("x"))
     thumbnail = media.render_image(task.prompt, width, height, sources=[poster] if poster else [])
     with transaction.atomic():
+        # The count and the new task's row in one locked transaction: capacity can never be overshot.
+        _lock_admissions(task.kind)
+        admit(task.kind)
         task.media = files.save_file(clip, extension="mp4", content_type="video/mp4", expiry=expiry)
         task.thumbnail = files.save_image(thumbnail, image_format="WEBP", expiry=expiry)
         task.save()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.accounts.models import Role
+from studio.generations import services, tasks
 from studio.generations.engine import capacity, poller, submit
 from studio.generations.kinds import Family
 from studio.generations.models import HOLDING_SLOT, FamilySlots, Generation, GenerationEvent, Kind, Status
@@ -286,3 +287,171 @@ def test_slot_limits_are_refused_out_of_range_and_for_members(team, user, client
 def _card(page: str, generation: Generation) -> str:
     start_at = page.index(f'id="generation-{generation.pk}"')
     return page[start_at : page.index("</article>", start_at)]
+
+
+# A claim is timed from when its claimer holds the lock -------------------------------------------------
+
+
+def test_take_slots_times_the_claim_and_lease_from_after_the_lock(project, user, team, settings) -> None:  # type: ignore[no-untyped-def]
+    [generation] = waiting(project, user, 1)
+    before = timezone.now()
+
+    # The caller read its clock, then waited ten minutes for the lock behind other claimers.
+    claims = capacity.take_slots(
+        team_id=team.pk, family=Family.MIDJOURNEY, now=before - timedelta(minutes=10)
+    )
+
+    generation.refresh_from_db()
+    assert list(claims) == [generation.pk]
+    lease = timedelta(seconds=settings.GENERATION_SUBMIT_LEASE)
+    assert generation.claim_expires_at >= before + lease
+    assert generation.updated_at >= before
+    assert generation.events.get(status_to=Status.SUBMITTING).at >= before
+
+
+def test_take_slots_reads_the_pause_after_the_lock(project, user, team) -> None:  # type: ignore[no-untyped-def]
+    [generation] = waiting(project, user, 1)
+    before = timezone.now()
+    FamilySlots.objects.create(team=team, family=Family.MIDJOURNEY, paused_until=before)
+
+    claims = capacity.take_slots(
+        team_id=team.pk, family=Family.MIDJOURNEY, now=before - timedelta(minutes=10)
+    )
+
+    assert list(claims) == [generation.pk]
+
+
+def test_take_slots_chooses_due_jobs_by_the_callers_time(project, user, team) -> None:  # type: ignore[no-untyped-def]
+    [generation] = waiting(project, user, 1)
+    before = timezone.now()
+    Generation.objects.filter(pk=generation.pk).update(next_poll_at=before - timedelta(minutes=1))
+
+    claims = capacity.take_slots(
+        team_id=team.pk, family=Family.MIDJOURNEY, now=before - timedelta(minutes=10)
+    )
+
+    assert claims == {}
+    assert Generation.objects.get(pk=generation.pk).status == Status.WAITING
+
+
+# Sync kinds wait and try again after a capacity answer too ----------------------------------------------
+
+SYNC_JOBS = {
+    Kind.CHAT: ("gpt-4o-mini", {}),
+    Kind.CHAT_IMAGE: ("gpt-4o-image", {}),
+    Kind.IMAGES_GENERATE: ("dall-e-3", {"size": "1024x1024"}),
+    Kind.SPEECH: ("tts-1", {"voice": "alloy"}),
+    Kind.EMBEDDINGS: ("text-embedding-3-small", {}),
+}
+
+
+def start_sync(project, user, kind: str, model: str = "") -> Generation:  # type: ignore[no-untyped-def]
+    default_model, params = SYNC_JOBS[kind]
+    return services.start_generation(
+        project=project,
+        user=user,
+        kind=kind,
+        model=model or default_model,
+        prompt="a lighthouse at dusk",
+        params=params,
+        inputs=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "kind", "code"),
+    [
+        ("sk-sandbox-fault-429", Kind.CHAT, "rate_limited"),  # With Retry-After.
+        ("sk-sandbox-fault-429-0", Kind.CHAT_IMAGE, "rate_limited"),  # Without a usable one.
+        ("sk-sandbox-fault-429", Kind.IMAGES_GENERATE, "rate_limited"),
+        ("sk-sandbox-fault-429-0", Kind.SPEECH, "rate_limited"),
+        ("sk-sandbox-fault-429", Kind.EMBEDDINGS, "rate_limited"),
+    ],
+)
+def test_sync_kind_answered_429_waits_then_succeeds_against_the_sandbox(  # type: ignore[no-untyped-def]
+    sandbox_project, user, team, key, kind, code
+) -> None:
+    use_key(team, key)
+    generation = start_sync(sandbox_project, user, kind)
+
+    tasks.submit_generation(generation.pk)
+
+    generation.refresh_from_db()
+    assert generation.status == Status.WAITING
+    assert generation.error_code == code
+    assert generation.sent_at is None
+    assert generation.capacity_answers == 1
+    assert generation.next_poll_at is not None
+    assert generation.next_poll_at > timezone.now()  # Backs off before the next try.
+
+    use_key(team, "sk-sandbox")  # The gateway has room again.
+    assert _dispatch_and_run(generation) == Status.SUCCEEDED
+    generation.refresh_from_db()
+    assert generation.assets.count() >= 1
+    assert generation.events.filter(kind=GenerationEvent.Kind.REQUEST).count() == 2  # Refused, then sent.
+
+
+def test_sync_kind_keeps_waiting_while_the_gateway_stays_full_then_fails_past_the_deadline(  # type: ignore[no-untyped-def]
+    sandbox_project, user, team
+) -> None:
+    use_key(team, "sk-sandbox-fault-429")
+    team.slot_wait_hours = 2
+    team.save(update_fields=["slot_wait_hours"])
+    generation = start_sync(sandbox_project, user, Kind.CHAT)
+    tasks.submit_generation(generation.pk)
+
+    # More refusals than a failed send is ever tried (`submit.MAX_SUBMIT_ATTEMPTS`): still waiting.
+    for _refusal in range(submit.MAX_SUBMIT_ATTEMPTS + 1):
+        assert _dispatch_and_run(generation) == Status.WAITING
+    generation.refresh_from_db()
+    assert generation.capacity_answers == submit.MAX_SUBMIT_ATTEMPTS + 2
+    Generation.objects.filter(pk=generation.pk).update(
+        waiting_since=timezone.now() - timedelta(hours=2, minutes=1)
+    )
+    poller.poll_due_generations()
+
+    generation.refresh_from_db()
+    assert generation.status == Status.FAILED
+    assert generation.error_code == "rate_limited"
+    assert "no free capacity for this job for 2 hours" in generation.error_message
+
+
+def test_sync_kind_answered_no_available_channel_waits_instead_of_failing(  # type: ignore[no-untyped-def]
+    sandbox_project, user, team
+) -> None:
+    # The sandbox has no channel for this model, as new-api answers when all of a model's are saturated.
+    generation = start_sync(sandbox_project, user, Kind.SPEECH, model="tts-9000")
+
+    tasks.submit_generation(generation.pk)
+    generation.refresh_from_db()
+    assert generation.status == Status.WAITING
+    assert generation.error_code == "model_not_available"
+    assert "无可用渠道" in generation.gateway_message
+
+    assert _dispatch_and_run(generation) == Status.WAITING
+    assert Generation.objects.get(pk=generation.pk).capacity_answers == 2
+
+
+def test_cancel_while_a_sync_kind_waits_is_never_sent_again(sandbox_project, user, team, client_for) -> None:  # type: ignore[no-untyped-def]
+    use_key(team, "sk-sandbox-fault-429")
+    generation = start_sync(sandbox_project, user, Kind.CHAT)
+    tasks.submit_generation(generation.pk)
+
+    response = client_for(user).post(
+        reverse("generation_cancel", args=[generation.pk]), headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200
+    assert capacity.dispatch_waiting(now=timezone.now() + timedelta(hours=1)) == 0
+    assert Generation.objects.get(pk=generation.pk).status == Status.CANCELED
+    assert generation.events.filter(kind=GenerationEvent.Kind.REQUEST).count() == 1
+
+
+def _dispatch_and_run(generation: Generation) -> Status:
+    """The poller's pass once the back-off is over, then the worker's run under the claim it was given."""
+    assert capacity.dispatch_waiting(now=timezone.now() + timedelta(hours=1)) == 1
+    generation.refresh_from_db()
+    assert generation.status == Status.SUBMITTING
+    tasks.submit_generation(generation.pk, str(generation.claim_token))
+    generation.refresh_from_db()
+    return Status(generation.status)

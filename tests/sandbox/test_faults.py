@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
+from django.db import connection
 
-from studio.sandbox import faults
+from studio.sandbox import faults, videos
 from studio.sandbox.faults import Faults
+from studio.sandbox.gateway import GatewayError
+from studio.sandbox.models import SandboxTask, TaskKind
 from tests.sandbox.helpers import cdn_path, wait_until
 
 FAULT = "X-Sandbox-Fault"
@@ -304,3 +308,42 @@ def test_video_concurrency_answers_429_without_retry_after_past_the_limit(api, s
     assert "Retry-After" not in second.headers
     assert second.json()["message"] == "当前分组上游负载已饱和，请稍后再试"
     assert sora.status_code == 200  # Sora2 has its own capacity.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_video_concurrency_holds_when_two_server_workers_create_at_once(settings, monkeypatch):
+    settings.SANDBOX_TIME_SCALE = 1.0  # The first clip keeps running while the second one is created.
+    settings.SANDBOX_VIDEO_CONCURRENCY = 1
+    # Both requests are past their early check and rendering before either task is stored.
+    both_rendering = threading.Barrier(2, timeout=10)
+    render = videos.media.render_video
+
+    def render_with_the_other(*args, **kwargs):  # type: ignore[no-untyped-def]
+        both_rendering.wait()
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(videos.media, "render_video", render_with_the_other)
+    answers: list[int] = []
+    errors: list[BaseException] = []
+
+    def create(prompt: str) -> None:
+        try:
+            body = {"model": "veo3-fast", "prompt": prompt}
+            videos.create_veo_task(owner="racer", body=body, faults=Faults(), api_version="2025")
+            answers.append(200)
+        except GatewayError as error:
+            answers.append(error.status)
+        except BaseException as error:  # Reported below: a thread's exception is otherwise lost.
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(f"racer {n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(answers) == [200, 429]
+    assert SandboxTask.objects.of_kinds(TaskKind.VIDEO).count() == 1

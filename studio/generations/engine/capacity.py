@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from studio.accounts.models import Team
 from studio.generations.engine import enqueue
-from studio.generations.kinds import Family
+from studio.generations.kinds import KINDS, Family
 from studio.generations.models import (
     HOLDING_SLOT,
     LIMIT_FIELDS,
@@ -53,10 +53,13 @@ logger = logging.getLogger(__name__)
 
 # Longest pause between two tries of one job the gateway keeps refusing.
 MAX_BACKOFF = timedelta(minutes=5)
+# The limit of a family the team cannot limit: sync kinds, which only wait after a capacity answer.
+UNLIMITED = 1_000_000
 
 
 def configured_limit(team: Team, family: Family) -> int:
-    return int(getattr(team, LIMIT_FIELDS[family]))
+    field = LIMIT_FIELDS.get(family)
+    return UNLIMITED if field is None else int(getattr(team, field))
 
 
 def effective_limit(team: Team, slots: FamilySlots, now: datetime) -> int:
@@ -103,14 +106,18 @@ def _waiting_rows(team_id: int, family: Family) -> list[tuple[int, int | None, d
 def take_slots(*, team_id: int, family: Family, now: datetime | None = None) -> dict[int, uuid.UUID]:
     """Gives the team's free slots of `family` to the next waiting generations, in fair order.
 
-    Side effects: each chosen generation moves waiting → submitting with a claim token and a lease (the
-    token is the right to send it, see `submit.submit_generation`). Returns {generation id: token}.
+    `now` (the caller's time) only chooses which waiting generations are due. Side effects: each chosen
+    generation moves waiting → submitting with a claim token and a lease (the token is the right to send
+    it, see `submit.submit_generation`). Returns {generation id: token}.
     """
-    now = now or timezone.now()
+    due_by = now or timezone.now()
     slots = _slots_row(team_id, family)
     claims: dict[int, uuid.UUID] = {}
     with transaction.atomic():
-        slots = _lock(slots, now)
+        slots = _lock(slots, timezone.now())
+        # Waiting for the lock may take a while under load: the pause, the claim's event and its lease
+        # are timed from when this claimer holds it, or the lease would run out early by that wait.
+        now = timezone.now()
         if slots.paused_until and slots.paused_until > now:
             return claims
         team = Team.objects.get(pk=team_id)
@@ -119,7 +126,7 @@ def take_slots(*, team_id: int, family: Family, now: datetime | None = None) -> 
         if free <= 0:
             return claims
         waiting = _waiting_rows(team_id, family)
-        due = {pk for pk, _member, _created, next_at in waiting if next_at is None or next_at <= now}
+        due = {pk for pk, _member, _created, next_at in waiting if next_at is None or next_at <= due_by}
         order = fair_order(((pk, member, created) for pk, member, created, _ in waiting), Counter(holding))
         lease = timedelta(seconds=settings.GENERATION_SUBMIT_LEASE)
         events = []
@@ -184,11 +191,10 @@ def dispatch_waiting(now: datetime | None = None) -> int:
         .values_list("team_id", "kind")
         .distinct()
     )
-    families = {(team_id, family_of(kind)) for team_id, kind in pairs}
+    # Sync kinds wait too, after a capacity answer, in a family of their own that has no limit.
+    families = {(team_id, KINDS[kind].family) for team_id, kind in pairs}
     dispatched = 0
     for team_id, family in sorted(families, key=lambda pair: (pair[0], str(pair[1]))):
-        if family is None:
-            continue
         claims = take_slots(team_id=team_id, family=family, now=now)
         enqueue_claimed(claims)
         dispatched += len(claims)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from studio.generations import gateway
 from studio.generations.engine.storage import store_result_bytes, store_result_url
-from studio.generations.engine.submit import claim_submit, load_inputs, settle_submit_error
+from studio.generations.engine.submit import adopt_claim, claim_submit, load_inputs, settle_submit_error
 from studio.generations.kinds import KINDS, Kind
 from studio.generations.kinds._payload import asset_data_url, redact
 from studio.generations.models import Asset, Generation, GenerationEvent, Status
@@ -273,8 +273,10 @@ class Run:
                 self.save(force=True)
 
 
-def run_generation(generation_id: int) -> Status | None:
+def run_generation(generation_id: int, slot_token: str | None = None) -> Status | None:
     """Claims a queued sync generation, makes its gateway call and stores its results; returns the status.
+
+    With `slot_token`, it waited after a capacity answer and `capacity.take_slots` claimed it to try again.
 
     Side effects: one gateway call at most, live saves of a streamed answer, files in storage and Asset
     rows, the generation's status, usage and event log.
@@ -282,7 +284,7 @@ def run_generation(generation_id: int) -> Status | None:
     generation = Generation.objects.select_related("team", "project").filter(pk=generation_id).first()
     if generation is None or not KINDS[generation.kind].is_sync:
         return None
-    token = claim_submit(generation)
+    token = adopt_claim(generation, slot_token) if slot_token else claim_submit(generation)
     if token is None:
         return None  # Someone else runs it, or it was canceled meanwhile.
     run = Run(generation, token, gateway.client_for(generation.team))

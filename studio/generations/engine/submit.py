@@ -125,7 +125,7 @@ def settle_submit_error(generation: Generation, exc: UpstreamError, *, message: 
     if exc.code == "connection_refused":
         # Retrying a closed port only keeps the card at "Queued" for minutes: say so at once.
         return _fail_send(generation, exc, message=message)
-    if exc.is_capacity and family_of(generation.kind) is not None:
+    if exc.is_capacity and _can_wait(generation):
         return _wait_for_capacity(generation, exc)
     if isinstance(exc, NotSentTimeout | RateLimited):
         return _requeue_or_fail(generation, exc)
@@ -171,18 +171,35 @@ def _requeue_or_fail(generation: Generation, exc: UpstreamError) -> Status:
     return Status(generation.status)
 
 
+def _can_wait(generation: Generation) -> bool:
+    """Whether a capacity answer to this send leaves the generation waiting rather than failed.
+
+    A limited family always waits for a slot. A sync kind waits too, unless the gateway had already
+    started answering (then the job was taken, and sending it again could make and bill it twice).
+    """
+    if family_of(generation.kind) is not None:
+        return True
+    return KINDS[generation.kind].is_sync and generation.status == Status.SUBMITTING
+
+
 def _wait_for_capacity(generation: Generation, exc: UpstreamError) -> Status:
     """The gateway is full: nothing was accepted, so the job waits for a slot again, with back-off.
 
-    Side effects: the family's limit is lowered to what the gateway accepted (`capacity.learn_from_refusal`).
+    Side effects: a limited family's limit is lowered to what the gateway accepted
+    (`capacity.learn_from_refusal`); a sync kind has no limit to lower and only backs off.
     """
     now = timezone.now()
     generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
     retry_after = getattr(exc, "retry_after", None)
-    learned = capacity.learn_from_refusal(generation, retry_after=retry_after, now=now)
+    if family_of(generation.kind) is None:
+        message = _("The gateway is busy; waiting to try again.")
+    else:
+        learned = capacity.learn_from_refusal(generation, retry_after=retry_after, now=now)
+        message = _("The gateway is full; waiting for a free slot (at most %(slots)d at once for now).") % {
+            "slots": learned
+        }
     generation.wait_for_slot(
-        message=_("The gateway is full; waiting for a free slot (at most %(slots)d at once for now).")
-        % {"slots": learned},
+        message=message,
         retry_at=now + capacity.backoff(generation.capacity_answers + 1, retry_after),
         now=now,
         code=exc.code,
