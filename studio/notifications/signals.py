@@ -13,7 +13,10 @@ from studio.notifications.services import notify
 
 # A generation that ends sooner was most likely watched on its card; only longer ones are worth a notice.
 LONG_GENERATION = timedelta(seconds=30)
-ENDINGS = {Status.SUCCEEDED: NotificationKind.GENERATION_FINISHED, Status.FAILED: NotificationKind.GENERATION_FAILED}
+ENDINGS = {
+    Status.SUCCEEDED: NotificationKind.GENERATION_FINISHED,
+    Status.FAILED: NotificationKind.GENERATION_FAILED,
+}
 
 
 def title_of(generation: Generation) -> str:

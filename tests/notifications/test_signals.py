@@ -42,7 +42,10 @@ def test_mark_failed_notifies_the_creator_with_the_reason(project, user) -> None
 
     notification = Notification.objects.get(recipient=user)
     assert notification.kind == NotificationKind.GENERATION_FAILED
-    assert notification.params == {"title": "A red fox in fresh snow", "reason": "The gateway refused the prompt."}
+    assert notification.params == {
+        "title": "A red fox in fresh snow",
+        "reason": "The gateway refused the prompt.",
+    }
 
 
 def test_a_quick_generation_ends_without_a_notification(project, user) -> None:  # type: ignore[no-untyped-def]
