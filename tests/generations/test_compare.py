@@ -23,6 +23,7 @@ from studio.projects.models import Project
 from studio.prompts.models import PresetUse, PromptPreset
 from studio.sandbox import pricing
 from studio.upstream.pricing import parse_price_list
+from tests import factories
 from tests.generations.test_views import HTMX, polled_ids, tag_with_id, veo3_data
 
 
@@ -287,7 +288,7 @@ def test_rerun_with_a_change_opens_the_form_filled_and_the_new_result_joins_the_
 def test_rerun_of_a_generation_of_another_team_is_ignored(
     project: Project, user: User, other_team_user: User, client_for: Callable[[User], Client]
 ) -> None:
-    outsider_project = Project.objects.create(team=other_team_user.memberships.get().team, name="Theirs")
+    outsider_project = factories.make_project(factories.make_team(other_team_user, "Other"), "Theirs")
     outsider = finished(outsider_project, other_team_user)
 
     page = client_for(user).get(reverse("project_detail", args=[project.pk]), {"rerun": outsider.pk})
@@ -375,3 +376,19 @@ def test_save_as_preset_from_a_generation_page_fills_the_preset_form(
     assert 'value="a red fox"' in form
     assert 'value="veo3-fast"' in form
     assert '<option value="veo3_video" selected>' in form
+
+
+def test_save_as_preset_ignores_a_generation_of_another_team(
+    project: Project, user: User, other_team_user: User, client_for: Callable[[User], Client]
+) -> None:
+    theirs = finished(
+        factories.make_project(factories.make_team(other_team_user, "Other"), "Theirs"), other_team_user
+    )
+
+    form = (
+        client_for(user)
+        .get(reverse("preset_create", args=[project.team.pk]) + f"?from_generation={theirs.pk}")
+        .content.decode()
+    )
+
+    assert 'value="a red fox"' not in form
