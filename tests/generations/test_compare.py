@@ -392,3 +392,22 @@ def test_save_as_preset_ignores_a_generation_of_another_team(
     )
 
     assert 'value="a red fox"' not in form
+
+
+def test_history_filtered_by_group_lists_only_that_comparison(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    client_for(user).post(compare_url(project), veo3_data(**{"compare-other_models": "veo3"}))
+    outside = finished(project, user)
+    group = CompareGroup.objects.get()
+    client = client_for(user)
+    page = client.get(reverse("compare_group_detail", args=[group.pk])).content.decode()
+    history = reverse("project_history", args=[project.pk]) + f"?group={group.pk}"
+    assert history in page
+
+    listed = client.get(history).content.decode()
+
+    for generation in group.generations.all():
+        assert f'id="tile-{generation.pk}"' in listed
+    assert f'id="tile-{outside.pk}"' not in listed
+    assert f'name="group" value="{group.pk}"' in listed
