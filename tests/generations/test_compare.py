@@ -411,3 +411,17 @@ def test_history_filtered_by_group_lists_only_that_comparison(
         assert f'id="tile-{generation.pk}"' in listed
     assert f'id="tile-{outside.pk}"' not in listed
     assert f'name="group" value="{group.pk}"' in listed
+
+
+def test_a_form_sent_back_with_errors_keeps_its_rerun_and_preset(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    source = finished(project, user)
+    chosen = preset(project, user)
+    data = veo3_data(**{"veo3-prompt": "", "rerun_of": str(source.pk), "preset": str(chosen.pk)})
+
+    response = client_for(user).post(reverse("generation_create", args=[project.pk]), data, **HTMX)
+
+    assert f'name="rerun_of" value="{source.pk}"' in response.text
+    assert f'name="preset" value="{chosen.pk}"' in response.text
+    assert Generation.objects.count() == 1

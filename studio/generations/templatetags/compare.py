@@ -20,7 +20,15 @@ def compare_fields(context: template.Context) -> dict[str, Any]:
     compare_form = context.get("compare_form") or CompareForm(
         models=context.get("models") or [], parameters=variable_fields(form)
     )
-    return {"compare_form": compare_form, "project": context["project"], "rerun_of": context.get("rerun_of")}
+    # A form sent back with errors keeps what it was re-running (checked again when it is sent).
+    request = context.get("request")
+    posted = request.POST.get("rerun_of", "") if request is not None and request.method == "POST" else ""
+    return {
+        "compare_form": compare_form,
+        "project": context["project"],
+        "rerun_of": context.get("rerun_of"),
+        "posted_rerun_of": posted if posted.isdigit() else "",
+    }
 
 
 @register.filter
