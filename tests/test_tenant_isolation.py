@@ -158,8 +158,12 @@ def victim_generations(team: Team, project: Project, user: User) -> dict[str, in
         upload=SimpleUploadedFile("victim.png", png.getvalue(), content_type="image/png"),
         allowed={MediaKind.IMAGE},
     )
+    from studio.generations.models import CompareGroup
+
+    group = CompareGroup.objects.create(team=team, project=project, created_by=user)
     return {
         "pk": project.pk,
+        "group_id": group.pk,
         "queued_id": generation(Kind.VEO3_VIDEO),
         "failed_id": generation(Kind.VEO3_VIDEO, Status.FAILED, error_message="No."),
         "submitted_id": generation(Kind.VEO3_VIDEO, Status.SUBMITTED),
@@ -181,6 +185,9 @@ GENERATION_URLS = [
     ("generation_character", ["sora_id"], "post"),
     ("asset_file", ["asset_id", "file"], "get"),
     ("asset_file", ["asset_id", "thumb"], "get"),
+    ("generation_compare", ["pk"], "post"),
+    ("compare_group_detail", ["group_id"], "get"),
+    ("compare_side_by_side", ["group_id"], "get"),
 ]
 
 
@@ -212,6 +219,7 @@ def test_generation_url_404s_for_other_team(
         "prompt": "hijacked",
         "name": "Hijacked",
         "timestamps": "1,3",
+        "compare-other_models": "veo3, veo3-pro",
     }
 
     response = getattr(client_for(other_team_user), method)(url, data if method == "post" else None)

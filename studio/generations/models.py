@@ -166,6 +166,14 @@ class Generation(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
+    # The comparison it is part of: the same prompt sent to several models or parameter values at once.
+    compare_group = models.ForeignKey(
+        "generations.CompareGroup",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="generations",
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     model = models.CharField(_("model"), max_length=120)
     prompt = models.TextField(_("prompt"), blank=True)
@@ -580,6 +588,45 @@ class Generation(models.Model):
     def log(self, kind: GenerationEvent.Kind, *, message: str = "", payload: Any = None) -> None:
         """Appends a request, response or note to the generation's record."""
         GenerationEvent.objects.create(generation=self, kind=kind, message=message, payload=payload)
+
+
+class CompareGroupQuerySet(models.QuerySet["CompareGroup"]):
+    def for_team(self, team: Team) -> CompareGroupQuerySet:
+        return self.filter(team=team)
+
+    def for_user(self, user: Any) -> CompareGroupQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(team__memberships__user=user)
+
+
+class CompareGroup(models.Model):
+    """Generations started together from one form (or re-run from one of them) to be compared side by side."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="compare_groups")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="compare_groups")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # What varies between its generations: "model", or the name of the one parameter that varies.
+    varies = models.CharField(max_length=40, default="model")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = CompareGroupQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        generations: RelatedManager[Generation]
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("comparison")
+        verbose_name_plural = _("comparisons")
+
+    def __str__(self) -> str:
+        return f"Comparison {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("compare_group_detail", args=[self.pk])
 
 
 class FamilySlots(models.Model):

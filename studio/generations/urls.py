@@ -1,10 +1,13 @@
 from django.urls import path
 
-from studio.generations import views
+from studio.generations import views, views_compare
 
 urlpatterns = [
     path("projects/<int:pk>/", views.project_workspace, name="project_detail"),
     path("projects/<int:pk>/generations/", views.generation_create, name="generation_create"),
+    path("projects/<int:pk>/compare/", views_compare.generation_compare, name="generation_compare"),
+    path("compare/<int:pk>/", views_compare.compare_group_detail, name="compare_group_detail"),
+    path("compare/<int:pk>/side-by-side/", views_compare.compare_side_by_side, name="compare_side_by_side"),
     path("generations/poll/", views.generation_poll, name="generation_poll"),
     path("generations/<int:pk>/cancel/", views.generation_cancel, name="generation_cancel"),
     path("generations/<int:pk>/retry/", views.generation_retry, name="generation_retry"),

@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseStopPolling, reswap, retarget
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import EDITOR_ROLES, Membership
-from studio.generations import catalogue, mj_buttons, services
+from studio.generations import catalogue, mj_buttons, prefill, services
 from studio.generations.engine import capacity
 from studio.generations.forms import (
     FAMILY_LABELS,
@@ -111,7 +111,8 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     cards = cards[:PAGE_SIZE]
     capacity.annotate_waiting_line(cards)
     picked, initial = _use_as_input(request, project, family)
-    form = _form_for(family, project, initial=initial)
+    filled, filled_context = prefill.prefill(request, project, family)
+    form = _form_for(family, project, initial={**initial, **filled})
     context = {
         "project": project,
         "team": project.team,
@@ -120,6 +121,7 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "families": list(FAMILY_LABELS.items()),
         "form": form,
         "picked_assets": picked,
+        **filled_context,
         **(_model_context(project, form) if membership.can_edit else {"models": []}),
         "cards": cards,
         "has_more": has_more,
@@ -264,6 +266,7 @@ def generation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                     form.add_error(None, str(exc))
     if generation is None:
         return _form_errors(request, project, membership, family, form)
+    prefill.record_origin(request, generation)
     if not catalogue.is_known_model(project.team, generation.kind, generation.model):
         generation.log(
             GenerationEvent.Kind.NOTE,

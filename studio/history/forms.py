@@ -38,6 +38,7 @@ class GalleryFilterForm(forms.Form):
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     favourites = forms.BooleanField(label=_("My favourites only"), required=False)
+    group = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(
         self,
@@ -79,6 +80,7 @@ class GalleryFilterForm(forms.Form):
             tag_id=data.get("tag"),
             project_id=data.get("project"),
             search=(data.get("q") or "").strip(),
+            group_id=data.get("group"),
         )
 
 

@@ -63,6 +63,8 @@ class GalleryFilters:
     tag_id: int | None = None
     project_id: int | None = None
     search: str = ""
+    # One comparison's generations ("part of comparison N" on a card links here).
+    group_id: int | None = None
 
     @property
     def is_active(self) -> bool:
@@ -78,6 +80,7 @@ class GalleryFilters:
                 self.favourites,
                 self.tag_id,
                 self.search,
+                self.group_id,
             )
         )
 
@@ -109,6 +112,8 @@ def filter_generations(
         queryset = queryset.filter(favourites__user=user)
     if filters.tag_id:
         queryset = queryset.filter(tags__id=filters.tag_id)
+    if filters.group_id:
+        queryset = queryset.filter(compare_group_id=filters.group_id)
     if filters.search:
         # search_text is stored case-folded, so one case-sensitive LIKE serves SQLite and PostgreSQL alike.
         queryset = queryset.filter(search_text__contains=filters.search.casefold())

@@ -70,6 +70,19 @@ class PresetForm(forms.Form):
             "is_personal": preset.is_personal,
         }
 
+    @staticmethod
+    def initial_from_generation(generation: Any) -> dict[str, Any]:
+        """A new preset from a generation: its kind, model, prompt and parameters, named by its prompt."""
+        name = " ".join(generation.prompt.split())[:60] or str(generation)
+        return {
+            "name": name,
+            "kind": generation.kind,
+            "model": generation.model,
+            "prompt": generation.prompt,
+            "params": json.dumps(generation.params, ensure_ascii=False) if generation.params else "",
+            "is_personal": True,
+        }
+
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("JSON file"))

@@ -16,6 +16,7 @@ from studio.accounts.access import membership_or_404, remember_team, require_edi
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import Membership
 from studio.generations.kinds import Kind
+from studio.generations.models import Generation
 from studio.prompts import services
 from studio.prompts.forms import ImportForm, PresetForm
 from studio.prompts.models import PromptPreset
@@ -73,7 +74,15 @@ def preset_list(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
 def preset_create(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     membership = membership_or_404(request.user, team_id)
     require_editor(membership)
-    form = PresetForm(request.POST or None)
+    # "Save as preset" from a generation's page: the form starts from that generation (of this team only).
+    source = request.GET.get("from_generation", "")
+    generation = (
+        Generation.objects.for_team(membership.team).filter(pk=int(source)).first()
+        if source.isdigit()
+        else None
+    )
+    initial = PresetForm.initial_from_generation(generation) if generation else None
+    form = PresetForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.save_preset(team=membership.team, owner=request.user, **form.cleaned_data)
