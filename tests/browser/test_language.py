@@ -146,7 +146,7 @@ def test_switching_to_chinese_leaves_no_english_from_log_in_to_a_share_page(
     # A sandbox generation, made with the default kind of the form, run by the real worker and poller.
     form = page.locator("#generation-form form")
     form.locator("textarea[name$=prompt]").fill(PROMPT)
-    form.locator("button[type=submit]").click()
+    form.locator("button[type=submit]").first.click()  # Generate: the form's default (first) button
     card = page.locator("article.gen-card").first
     expect(card).to_have_attribute("data-status", Status.SUCCEEDED, timeout=FINISHES)
     assert_all_chinese(page, patterns)
