@@ -319,7 +319,7 @@ class Generation(models.Model):
 
     @property
     def is_character_ready(self) -> bool:
-        return self.status == Status.SUCCEEDED and self.kind == Kind.SORA2_CHARACTER
+        return self.status == Status.SUCCEEDED and self.spec.makes_character
 
     @property
     def elapsed(self) -> timedelta:
@@ -820,7 +820,8 @@ class Asset(models.Model):
         made_by = self.generation
         if made_by.spec.can_remix:  # Sora's own videos: the ones it can also remix
             return True
-        return made_by.kind == Kind.CHAT_VIDEO and made_by.model.lower().startswith("sora")
+        prefix = made_by.spec.sora_model_prefix
+        return bool(prefix) and made_by.model.lower().startswith(prefix)
 
     @property
     def input_offers(self) -> list[tuple[str, str, str]]:

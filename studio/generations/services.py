@@ -24,7 +24,7 @@ from studio.costs.services import CostRefused, reserve_cost
 from studio.generations import mj_buttons
 from studio.generations.engine import enqueue, poller
 from studio.generations.engine.storage import attach_previews, work_dir
-from studio.generations.kinds import KINDS, Kind
+from studio.generations.kinds import KINDS, midjourney
 from studio.generations.models import (
     Asset,
     Favourite,
@@ -361,7 +361,7 @@ def press_midjourney_button(
         return start_generation(
             project=generation.project,
             user=user,
-            kind=Kind.MJ_IMAGINE,
+            kind=midjourney.button_kind(button.action),
             model=generation.model,
             prompt=prompts[button.index - 1],
             params={"label": button.label},
@@ -374,7 +374,7 @@ def press_midjourney_button(
         return start_generation(
             project=generation.project,
             user=user,
-            kind=Kind.MJ_DESCRIBE,
+            kind=midjourney.button_kind(button.action),
             model=generation.model,
             prompt="",
             params={"label": button.label},
@@ -389,7 +389,7 @@ def press_midjourney_button(
     return start_generation(
         project=generation.project,
         user=user,
-        kind=Kind.MJ_ACTION,
+        kind=midjourney.button_kind(button.action),
         model=generation.model,
         prompt=typed or generation.prompt,
         params={
@@ -417,7 +417,7 @@ def remix_sora_video(*, generation: Generation, user: User, prompt: str) -> Gene
     return start_generation(
         project=generation.project,
         user=user,
-        kind=Kind.SORA2_REMIX,
+        kind=generation.spec.remix_kind,
         model=generation.model,
         prompt=prompt,
         params={"source_task_id": generation.upstream_task_id},
@@ -434,7 +434,7 @@ def create_sora_character(
     return start_generation(
         project=generation.project,
         user=user,
-        kind=Kind.SORA2_CHARACTER,
+        kind=generation.spec.character_kind,
         model="sora-2-character-real" if real_person else "sora-2-character",
         prompt="",
         params={

@@ -16,7 +16,7 @@ from studio.accounts.http import AuthenticatedHttpRequest
 from studio.generations import catalogue, compare, services
 from studio.generations.engine import capacity
 from studio.generations.forms import FAMILY_LABELS, FORMS
-from studio.generations.forms_compare import CompareForm, variable_fields
+from studio.generations.forms.compare import CompareForm, variable_fields
 from studio.generations.models import LIVE, Asset, CompareGroup, Generation
 from studio.generations.views import (
     PAGE_SIZE,

@@ -18,7 +18,8 @@ from django.utils import timezone
 from PIL import Image
 
 from studio.accounts.models import User
-from studio.generations import catalogue, forms, services
+from studio.generations import catalogue, services
+from studio.generations.forms import audio as audio_forms
 from studio.generations.models import Asset, Generation, Kind, Status
 from studio.lib.media import MediaKind
 from studio.projects.models import Project
@@ -306,7 +307,7 @@ def test_image_edit_refuses_a_mask_that_is_not_a_png(client, project) -> None:  
 
 
 def test_transcription_refuses_a_recording_longer_than_the_limit(client, project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(forms, "MAX_TRANSCRIPTION_SECONDS", 0.5)
+    monkeypatch.setattr(audio_forms, "MAX_TRANSCRIPTION_SECONDS", 0.5)
 
     response = post(client, project, "audio", mode=Kind.TRANSCRIPTION, audio=wav_upload(2.0))
 
@@ -542,7 +543,7 @@ def test_the_poller_sends_a_streaming_card_again_when_its_text_grew(client, proj
 
 def test_transcription_refuses_an_earlier_result_larger_than_the_models_take(client, project, user) -> None:  # type: ignore[no-untyped-def]
     video = _video_result(project, user)
-    Asset.objects.filter(pk=video.pk).update(size=forms.MAX_TRANSCRIPTION_BYTES + 1)
+    Asset.objects.filter(pk=video.pk).update(size=audio_forms.MAX_TRANSCRIPTION_BYTES + 1)
 
     response = post(client, project, "audio", mode=Kind.TRANSCRIPTION, audio_assets=str(video.pk))
 

@@ -520,7 +520,7 @@ def test_generation_create_refuses_a_blend_when_image_count_is_wrong(
 
     assert_form_error(
         response,
-        f"Blend takes 2 to 5 images; you gave {count}.",
+        f"Give 2 to 5 images; you gave {count}.",
         prompt="keep this text",
         prefix="midjourney",
     )
@@ -535,7 +535,9 @@ def test_generation_create_refuses_describe_without_an_image(
     response = client_for(user).post(reverse("generation_create", args=[project.pk]), data)
 
     assert response.status_code == 400
-    assert_form_error(response, "Describe takes exactly one image.", prompt="just words", prefix="midjourney")
+    assert_form_error(
+        response, "Give exactly one image; you gave 0.", prompt="just words", prefix="midjourney"
+    )
 
 
 def test_generation_create_refuses_a_text_file_named_png(

@@ -22,7 +22,7 @@ from studio.generations import gateway
 from studio.generations.engine import enqueue
 from studio.generations.engine.progress import result_candidates
 from studio.generations.engine.storage import save_once, store_result_bytes, store_result_url
-from studio.generations.kinds import KINDS, Family, Kind
+from studio.generations.kinds import KINDS, Family
 from studio.generations.models import Asset, Character, Generation, GenerationEvent, Status
 from studio.lib.downloads import DownloadError
 from studio.lib.media import MediaError, MediaKind
@@ -84,11 +84,11 @@ def _store_results(generation: Generation) -> None:
         if 0 not in stored:
             _store_text(generation, generation.result_text, position=0)
         return
-    if generation.kind == Kind.SORA2_CHARACTER:
+    if generation.spec.makes_character:
         _store_character(generation)
         return
     urls: list[str] = list(generation.result_urls)
-    if not urls and KINDS[generation.kind].family == Family.SORA:
+    if not urls and generation.spec.family == Family.SORA:
         _store_sora_download(generation, stored)
         return
     if not urls:

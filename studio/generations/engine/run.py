@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from studio.generations import gateway
 from studio.generations.engine.storage import store_result_bytes, store_result_url
 from studio.generations.engine.submit import adopt_claim, claim_submit, load_inputs, settle_submit_error
-from studio.generations.kinds import KINDS, Kind
+from studio.generations.kinds import KINDS
 from studio.generations.kinds._payload import asset_data_url, redact
 from studio.generations.models import Asset, Generation, GenerationEvent, Status
 from studio.lib.downloads import DownloadError
@@ -289,7 +289,7 @@ def run_generation(generation_id: int, slot_token: str | None = None) -> Status 
         return None  # Someone else runs it, or it was canceled meanwhile.
     run = Run(generation, token, gateway.client_for(generation.team))
     try:
-        answer = RUNNERS[generation.kind](run)
+        answer = RUNNERS[generation.spec.runner](run)
     except Abandoned:
         generation.refresh_from_db(fields=["status"])
         return Status(generation.status)
@@ -570,11 +570,19 @@ def run_speech(run: Run) -> Answer:
 
 
 def run_transcription(run: Run) -> Answer:
+    return _listen(run, is_translation=False)
+
+
+def run_translation(run: Run) -> Answer:
+    return _listen(run, is_translation=True)
+
+
+def _listen(run: Run, *, is_translation: bool) -> Answer:
+    """Speech to text in the spoken language, or translated into English (which takes no language)."""
     generation = run.generation
     source = run.inputs["source"][0]
     response_format = run.params.get("response_format", "json")
     language = run.params.get("language") or None
-    is_translation = generation.kind == Kind.TRANSLATION
     path = "/v1/audio/translations" if is_translation else "/v1/audio/transcriptions"
     body = {
         "model": generation.model,
@@ -711,16 +719,17 @@ def run_embeddings(run: Run) -> Answer:
     )
 
 
+# A sync kind's spec names its runner (`KindSpec.runner`); a test checks every sync kind has one here.
 RUNNERS: dict[str, Callable[[Run], Answer]] = {
-    Kind.CHAT_IMAGE: run_chat_image,
-    Kind.IMAGES_GENERATE: run_images_generate,
-    Kind.IMAGES_EDIT: run_images_edit,
-    Kind.CHAT_VIDEO: run_chat_video,
-    Kind.WATERMARK_REMOVAL: run_watermark_removal,
-    Kind.SPEECH: run_speech,
-    Kind.TRANSCRIPTION: run_transcription,
-    Kind.TRANSLATION: run_transcription,
-    Kind.CHAT: run_chat,
-    Kind.COMPLETION: run_completion,
-    Kind.EMBEDDINGS: run_embeddings,
+    "chat_image": run_chat_image,
+    "images_generate": run_images_generate,
+    "images_edit": run_images_edit,
+    "chat_video": run_chat_video,
+    "watermark_removal": run_watermark_removal,
+    "speech": run_speech,
+    "transcription": run_transcription,
+    "translation": run_translation,
+    "chat": run_chat,
+    "completion": run_completion,
+    "embeddings": run_embeddings,
 }

@@ -97,7 +97,7 @@ def submit_generation(generation_id: int, slot_token: str | None = None) -> Stat
         return Status.WAITING if generation.status == Status.WAITING else None
 
     submitter = KINDS[generation.kind].submit
-    assert submitter is not None, f"{generation.kind} is run in direct.py, not submitted"
+    assert submitter is not None, f"{generation.kind} is run by engine.run, not submitted"
     client = gateway.client_for(generation.team)
     recorded: list[dict[str, Any]] = []
 

@@ -1,7 +1,8 @@
 """The catalogue of generation kinds: one module per family, each holding its kinds' specs.
 
 Adding a kind means one `Kind` line in `_base.py` and one `KindSpec` in its family's module (for a task
-kind, with its request builder beside it as `submit`; a sync kind's runner is in `direct.py`). Everything
+kind, with its request builder beside it as `submit`; a sync kind names its runner, which is in
+`engine/run.py`'s `RUNNERS`). Everything
 else (the forms' checks, cards, use-as-input offers, prices, polling) asks the spec.
 """
 

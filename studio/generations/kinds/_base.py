@@ -212,16 +212,29 @@ class KindSpec:
     display: Display = Display.TEXT
     # The finished task yields text (a prompt list, a shorter prompt) rather than files to download.
     has_text_result: bool = False
-    # A finished result can be remixed and made into a character (Sora's own videos).
-    can_remix: bool = False
+    # What a finished result can be remixed into and made into a character by (Sora's own videos).
+    remix_kind: str = ""
+    character_kind: str = ""
+    # A finished generation is a character the project's library lists (and its ingest stores none).
+    makes_character: bool = False
+    # Its video results are Sora's (carrying the watermark the gateway removes) when the model starts so.
+    sora_model_prefix: str = ""
     # Where a finished result of another generation can be used as this kind's input, if anywhere.
     input_offer: InputOffer | None = None
-    # How a task kind is sent (its family module's request builder); sync kinds run in `direct.py`.
+    # How a task kind is sent (its family module's request builder).
     submit: Submitter | None = None
+    # A sync kind's runner: its name in `engine.run.RUNNERS`, which holds the function.
+    runner: str = ""
+    # How the family's form offers this kind in its list of modes.
+    mode_label: str | Promise = ""
 
     @property
     def is_sync(self) -> bool:
         return self.family == Family.SYNC
+
+    @property
+    def can_remix(self) -> bool:
+        return bool(self.remix_kind)
 
     def priced(self, *, model: str, params: Mapping[str, Any], prompt: str) -> PriceBasis:
         """The price entry and quantity one generation of this kind is charged for."""
@@ -249,3 +262,17 @@ GIVE_UP_AFTER = timedelta(hours=24)
 # The gateway lists Midjourney's price names (`mj_imagine`, `mj_upscale`…) and `swap_face` as models; none
 # is a model to ask for: Midjourney requests carry no model, and face swap has its own kind.
 MIDJOURNEY_MODELS = r"^(?!mj_|swap_face$)"
+
+
+def sync_spec(
+    kind: Kind,
+    label: str | Promise,
+    capability: Capability,
+    default_model: str,
+    *,
+    runner: str,
+    stall_after: timedelta = SYNC_STALL,
+    **facts: Any,
+) -> KindSpec:
+    """A kind the gateway answers within one request, run by `engine.run.RUNNERS[runner]`."""
+    return KindSpec(kind, label, Family.SYNC, capability, default_model, stall_after, runner=runner, **facts)

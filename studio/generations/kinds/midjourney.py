@@ -27,6 +27,7 @@ from studio.generations.kinds._payload import (
     asset_data_url,
     redact,
 )
+from studio.generations.mj_buttons import Action
 from studio.upstream import Capability, GatewayClient
 
 
@@ -132,56 +133,69 @@ def _midjourney(kind: Kind, label: str | Promise, submit: Submitter, **facts: An
     )
 
 
-SPECS = (
-    _midjourney(
-        Kind.MJ_IMAGINE,
-        _("Midjourney: imagine"),
-        submit_mj_imagine,
-        image_inputs={"reference": (0, 5)},
-        form_family="midjourney",
-        input_offer=InputOffer(IMAGE, _("Use it in Midjourney"), sets_mode=False),
-    ),
-    _midjourney(
-        Kind.MJ_ACTION,
-        _("Midjourney: button"),
-        submit_mj_action,
-        needs_prompt=False,
-        is_child_only=True,
-        price_basis=midjourney_button,
-    ),
-    _midjourney(
-        Kind.MJ_BLEND,
-        _("Midjourney: blend"),
-        submit_mj_blend,
-        image_inputs={"source": (2, 5)},
-        needs_prompt=False,
-        form_family="midjourney",
-    ),
-    _midjourney(
-        Kind.MJ_DESCRIBE,
-        _("Midjourney: describe"),
-        submit_mj_describe,
-        image_inputs={"source": (1, 1)},
-        needs_prompt=False,
-        form_family="midjourney",
-        has_text_result=True,
-    ),
-    _midjourney(
-        Kind.MJ_SHORTEN,
-        _("Midjourney: shorten"),
-        submit_mj_shorten,
-        form_family="midjourney",
-        has_text_result=True,
-    ),
-    _midjourney(
-        Kind.MJ_SWAP_FACE,
-        _("Midjourney: face swap"),
-        submit_mj_swap_face,
-        default_model="swap_face",
-        image_inputs={"face": (1, 1), "target": (1, 1)},
-        needs_prompt=False,
-        model_pattern=r"swap_face",
-        price_basis=midjourney("swap_face"),
-        form_family="midjourney",
-    ),
+MJ_IMAGINE = _midjourney(
+    Kind.MJ_IMAGINE,
+    _("Midjourney: imagine"),
+    submit_mj_imagine,
+    image_inputs={"reference": (0, 5)},
+    form_family="midjourney",
+    mode_label=_("Imagine: a 2×2 grid from a prompt"),
+    input_offer=InputOffer(IMAGE, _("Use it in Midjourney"), sets_mode=False),
 )
+MJ_ACTION = _midjourney(
+    Kind.MJ_ACTION,
+    _("Midjourney: button"),
+    submit_mj_action,
+    needs_prompt=False,
+    is_child_only=True,
+    price_basis=midjourney_button,
+)
+MJ_BLEND = _midjourney(
+    Kind.MJ_BLEND,
+    _("Midjourney: blend"),
+    submit_mj_blend,
+    image_inputs={"source": (2, 5)},
+    needs_prompt=False,
+    form_family="midjourney",
+    mode_label=_("Blend 2–5 images"),
+)
+MJ_DESCRIBE = _midjourney(
+    Kind.MJ_DESCRIBE,
+    _("Midjourney: describe"),
+    submit_mj_describe,
+    image_inputs={"source": (1, 1)},
+    needs_prompt=False,
+    form_family="midjourney",
+    mode_label=_("Describe an image (image → prompts)"),
+    has_text_result=True,
+)
+MJ_SHORTEN = _midjourney(
+    Kind.MJ_SHORTEN,
+    _("Midjourney: shorten"),
+    submit_mj_shorten,
+    form_family="midjourney",
+    mode_label=_("Shorten a prompt"),
+    has_text_result=True,
+)
+MJ_SWAP_FACE = _midjourney(
+    Kind.MJ_SWAP_FACE,
+    _("Midjourney: face swap"),
+    submit_mj_swap_face,
+    default_model="swap_face",
+    image_inputs={"face": (1, 1), "target": (1, 1)},
+    needs_prompt=False,
+    model_pattern=r"swap_face",
+    price_basis=midjourney("swap_face"),
+    form_family="midjourney",
+    mode_label=_("Swap a face"),
+)
+SPECS = (MJ_IMAGINE, MJ_ACTION, MJ_BLEND, MJ_DESCRIBE, MJ_SHORTEN, MJ_SWAP_FACE)
+
+
+def button_kind(action: Action) -> Kind:
+    """The kind a pressed button starts: describe's numbered prompts imagine, its 🔄 describes again."""
+    if action == Action.IMAGINE_PROMPT:
+        return MJ_IMAGINE.kind
+    if action == Action.DESCRIBE_AGAIN:
+        return MJ_DESCRIBE.kind
+    return MJ_ACTION.kind

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from studio.generations.kinds._base import (
@@ -18,6 +20,7 @@ from studio.generations.kinds._payload import (
     Recorder,
     Submitted,
     SubmittedGeneration,
+    Submitter,
     asset_data_url,
     from_view,
     redact,
@@ -78,41 +81,46 @@ def submit_sora_character(
     return from_view(view)
 
 
-SPECS = (
-    KindSpec(
-        Kind.SORA2_VIDEO,
-        _("Video: Sora2"),
+def _sora(kind: Kind, label: str | Promise, default_model: str, submit: Submitter, **facts: Any) -> KindSpec:
+    """A Sora kind: polled at /v1/videos/{id}."""
+    return KindSpec(
+        kind,
+        label,
         Family.SORA,
-        Capability.VIDEO_SORA2,
-        "sora-2",
+        facts.pop("capability", Capability.VIDEO_SORA2),
+        default_model,
         VIDEO_STALL,
-        image_inputs={"reference": (0, 1)},
-        price_basis=per_video_second,
-        form_family="sora2",
-        can_remix=True,
-        submit=submit_sora_video,
-    ),
-    KindSpec(
-        Kind.SORA2_REMIX,
-        _("Sora2 remix"),
-        Family.SORA,
-        Capability.VIDEO_SORA2,
-        "sora-2",
-        VIDEO_STALL,
-        is_child_only=True,
-        price_basis=per_video_second,
-        can_remix=True,
-        submit=submit_sora_remix,
-    ),
-    KindSpec(
-        Kind.SORA2_CHARACTER,
-        _("Sora2 character"),
-        Family.SORA,
-        Capability.SORA_CHARACTER,
-        "sora-2-character",
-        VIDEO_STALL,
-        needs_prompt=False,
-        is_child_only=True,
-        submit=submit_sora_character,
-    ),
+        submit=submit,
+        **facts,
+    )
+
+
+# Sora's own videos (made or remixed) can be remixed again, and made into a character.
+_REMIXABLE: dict[str, Any] = {
+    "price_basis": per_video_second,
+    "remix_kind": Kind.SORA2_REMIX,
+    "character_kind": Kind.SORA2_CHARACTER,
+}
+SORA2_VIDEO = _sora(
+    Kind.SORA2_VIDEO,
+    _("Video: Sora2"),
+    "sora-2",
+    submit_sora_video,
+    image_inputs={"reference": (0, 1)},
+    form_family="sora2",
+    **_REMIXABLE,
 )
+SORA2_REMIX = _sora(
+    Kind.SORA2_REMIX, _("Sora2 remix"), "sora-2", submit_sora_remix, is_child_only=True, **_REMIXABLE
+)
+SORA2_CHARACTER = _sora(
+    Kind.SORA2_CHARACTER,
+    _("Sora2 character"),
+    "sora-2-character",
+    submit_sora_character,
+    capability=Capability.SORA_CHARACTER,
+    needs_prompt=False,
+    is_child_only=True,
+    makes_character=True,
+)
+SPECS = (SORA2_VIDEO, SORA2_REMIX, SORA2_CHARACTER)

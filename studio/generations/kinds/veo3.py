@@ -49,17 +49,16 @@ def submit_veo3(
     return from_view(view)
 
 
-SPECS = (
-    KindSpec(
-        Kind.VEO3_VIDEO,
-        _("Video: Veo3"),
-        Family.VIDEO_TASK,
-        Capability.VIDEO_VEO3_ASYNC,
-        "veo3-fast",
-        VIDEO_STALL,
-        image_inputs={"first_frame": (0, 1)},
-        form_family="veo3",
-        input_offer=InputOffer(IMAGE, _("Animate it with Veo3"), sets_mode=False),
-        submit=submit_veo3,
-    ),
+VEO3_VIDEO = KindSpec(
+    Kind.VEO3_VIDEO,
+    _("Video: Veo3"),
+    Family.VIDEO_TASK,
+    Capability.VIDEO_VEO3_ASYNC,
+    "veo3-fast",
+    VIDEO_STALL,
+    image_inputs={"first_frame": (0, 1)},
+    form_family="veo3",
+    input_offer=InputOffer(IMAGE, _("Animate it with Veo3"), sets_mode=False),
+    submit=submit_veo3,
 )
+SPECS = (VEO3_VIDEO,)

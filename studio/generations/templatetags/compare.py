@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from studio.generations.forms_compare import CompareForm, family_of_kind, variable_fields
+from studio.generations.forms.compare import CompareForm, family_of_kind, variable_fields
 from studio.generations.models import Generation
 
 register = template.Library()

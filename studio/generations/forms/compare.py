@@ -11,7 +11,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from studio.generations.compare import MAX_VARIANTS, MIN_VARIANTS
-from studio.generations.forms import FORMS, AssetIdsField, GenerationForm, MultipleFileField
+from studio.generations.forms import FORMS
+from studio.generations.forms._base import AssetIdsField, GenerationForm, MultipleFileField
 
 # Fields a comparison never varies: what is compared is the same prompt and inputs.
 FIXED_FIELDS = {"model", "prompt", "mode"}

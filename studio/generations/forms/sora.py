@@ -1,0 +1,69 @@
+"""The Sora2 video form, and the forms that remix a finished Sora video or make a character of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from studio.generations.forms._base import AssetIdsField, GenerationForm, prompt_field
+from studio.generations.kinds.sora import SORA2_VIDEO
+
+SORA_SIZES = [
+    ("1280x720", _("1280×720 landscape")),
+    ("720x1280", _("720×1280 portrait")),
+    ("1792x1024", _("1792×1024 landscape (pro)")),
+    ("1024x1792", _("1024×1792 portrait (pro)")),
+]
+
+
+class Sora2Form(GenerationForm):
+    kind = SORA2_VIDEO.kind
+    use_as_input = {"image": "reference_assets"}
+    prompt = prompt_field()
+    seconds = forms.TypedChoiceField(
+        label=_("Length"),
+        coerce=int,
+        choices=[(4, _("4 seconds")), (8, _("8 seconds")), (12, _("12 seconds"))],
+        initial=4,
+    )
+    size = forms.ChoiceField(label=_("Size"), choices=SORA_SIZES, initial="1280x720")
+    reference = forms.FileField(
+        label=_("Reference image (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+    reference_assets = AssetIdsField(required=False)
+    characters = forms.MultipleChoiceField(
+        label=_("Characters to mention"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Characters made from earlier Sora videos of this project."),
+    )
+
+    def __init__(self, *args: Any, character_choices: list[tuple[str, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["characters"].choices = character_choices or []  # type: ignore[attr-defined]
+
+    def image_roles(self) -> dict[str, tuple[str, str]]:
+        return {"reference": ("reference", "reference_assets")}
+
+    def params(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"seconds": data["seconds"], "size": data["size"], "characters": data["characters"]}
+
+
+class RemixForm(forms.Form):
+    prompt = prompt_field(label=_("What to change"))
+
+
+class CharacterForm(forms.Form):
+    name = forms.CharField(label=_("Character name"), max_length=80)
+    timestamps = forms.RegexField(
+        label=_("Seconds to take the character from"),
+        regex=r"^\d+(\.\d+)?,\d+(\.\d+)?$",
+        initial="1,3",
+        error_messages={"invalid": _("Write two numbers separated by a comma, like 1,3.")},
+    )
+    real_person = forms.BooleanField(label=_("This is a real person"), required=False)
