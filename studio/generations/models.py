@@ -801,6 +801,11 @@ class Asset(models.Model):
         return f"{self.get_kind_display()} {self.file.name}"
 
     @property
+    def kind_label(self) -> str:
+        """The media kind's name (cheaper than get_kind_display, which rebuilds a dict of lazy labels)."""
+        return str(self.MediaKind(self.kind).label)
+
+    @property
     def is_image(self) -> bool:
         return self.kind == self.MediaKind.IMAGE
 

@@ -35,6 +35,7 @@ from studio.generations.forms import (
 from studio.generations.kinds import KINDS
 from studio.generations.models import LIVE, Asset, Character, Generation, GenerationEvent, Status
 from studio.generations.services import GenerationRuleError
+from studio.lib import fragments
 from studio.lib.media import MediaError, MediaKind
 from studio.lib.serving import serve_file
 from studio.projects.models import Project
@@ -93,6 +94,33 @@ def _cards(project: Project, *, before: int | None = None) -> list[Generation]:
     return list(queryset.order_by("-pk")[: PAGE_SIZE + 1])
 
 
+CARD_TEMPLATES = ("generations/_card.html", "reviews/_badge.html", "comments/_count.html")
+
+
+def _card_key(generation: Generation, *, can_edit: bool) -> tuple[Any, ...] | None:
+    """Everything a finished card shows (see generations/_card.html); None for one still changing."""
+    if not generation.is_finished:
+        return None
+    charge = getattr(generation, "charge", None)
+    parent = generation.parent
+    return (
+        generation.pk,
+        generation.updated_at,
+        generation.status,
+        generation.project_id,
+        generation.created_by.name if generation.created_by else None,
+        parent and (parent.pk, parent.project_id),
+        charge and (charge.state, charge.amount, charge.currency, charge.is_estimated),
+        tuple(
+            (a.pk, a.kind, a.thumbnail.name, a.poster.name, a.size, a.width, a.height, a.duration)
+            for a in generation.result_assets
+        ),
+        fragments.review_and_comments(generation),
+        generation.compare_group_id,
+        can_edit,
+    )
+
+
 def _card_context(request: AuthenticatedHttpRequest, membership: Membership) -> dict[str, Any]:
     return {"membership": membership, "can_edit": membership.can_edit, "poll_every": POLL_EVERY}
 
@@ -110,6 +138,12 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     has_more = len(cards) > PAGE_SIZE
     cards = cards[:PAGE_SIZE]
     capacity.annotate_waiting_line(cards)
+    fragments.attach(
+        cards,
+        name="card",
+        templates=CARD_TEMPLATES,
+        key_of=lambda card: _card_key(card, can_edit=membership.can_edit),
+    )
     picked, initial = _use_as_input(request, project, family)
     filled, filled_context = prefill.prefill(request, project, family)
     form = _form_for(family, project, initial={**initial, **filled})

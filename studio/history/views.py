@@ -32,6 +32,7 @@ from studio.history import services as history
 from studio.history.forms import BulkActionForm, GalleryFilterForm, TagForm
 from studio.history.models import ZipExport
 from studio.history.services import HistoryRuleError, choices_cache_key
+from studio.lib import fragments
 from studio.lib.serving import serve_file
 from studio.projects.models import Project
 from studio.reviews import services as reviews
@@ -78,6 +79,37 @@ def _load_filter_choices(team: Team) -> dict[str, list[tuple[int, str]]]:
     return {"authors": authors, "tags": tags, "projects": projects}
 
 
+TILE_TEMPLATES = (
+    "history/_tile.html",
+    "history/_favourite.html",
+    "history/_tags.html",
+    "reviews/_badge.html",
+    "comments/_count.html",
+)
+
+
+def _tile_key(
+    generation: Generation, *, viewer: _Viewer, in_project: bool, trash: bool
+) -> tuple[Any, ...] | None:
+    """Everything a finished tile shows (see history/_tile.html); None for one still changing."""
+    if not generation.is_finished:
+        return None
+    first = generation.tile_assets[0] if generation.tile_assets else None  # type: ignore[attr-defined]
+    return (
+        generation.pk,
+        generation.updated_at,
+        generation.status,
+        generation.created_by.name if generation.created_by else "",
+        None if in_project else (generation.project_id, generation.project.name),
+        first and (first.pk, first.thumbnail.name, first.poster.name),
+        tuple((tag.pk, tag.name) for tag in generation.tags.all()),
+        fragments.review_and_comments(generation),
+        generation.is_favourite,  # type: ignore[attr-defined]  # a flag in the key; the star itself is not personal
+        viewer.can_edit,
+        trash,
+    )
+
+
 def _page_size(request: AuthenticatedHttpRequest) -> int:
     size = request.GET.get("size", "")
     return int(size) if size.isdigit() else history.PAGE_SIZE
@@ -106,6 +138,14 @@ def _gallery(
     queryset = history.filter_generations(queryset, form.filters(), user=request.user)
     page = history.gallery_page(
         queryset, user=request.user, cursor=request.GET.get("cursor", ""), size=_page_size(request)
+    )
+    fragments.attach(
+        page.items,
+        name="tile",
+        templates=TILE_TEMPLATES,
+        key_of=lambda generation: _tile_key(
+            generation, viewer=viewer, in_project=project is not None, trash=trash
+        ),
     )
     query = request.GET.copy()
     query.pop("cursor", None)

@@ -239,7 +239,9 @@ def covered_assets(link: ShareLink) -> AssetQuerySet:
     if link.scope == ShareLink.Scope.GENERATION:
         return results.filter(generation_id__in=covered_generation_ids(link))
     if link.scope == ShareLink.Scope.PROJECT:
-        return results.filter(generation__project_id=link.project_id)
+        # The asset's own project (moved with its generation by history.move_generations), so that the
+        # planner walks the (project, role, -created_at) index instead of joining every generation first.
+        return results.filter(project_id=link.project_id)
     return results.none()
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from studio.generations.models import Asset, Generation
+from studio.lib import fragments
 from studio.lib.serving import serve_file
 from studio.projects.models import Project
 from studio.sharing import services as sharing
@@ -199,6 +200,12 @@ def share_page(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     before = _parse_cursor(request.GET.get("before", ""))
     if link.scope == ShareLink.Scope.PROJECT:
         assets, has_more = sharing.project_results_page(link, before=before, size=PAGE_SIZE)
+        fragments.attach(
+            assets,
+            name="shared-tile",
+            templates=SHARED_TILE_TEMPLATES,
+            key_of=lambda asset: _shared_tile_key(asset, link=link, token=token),
+        )
         context.update(
             assets=assets,
             has_more=has_more,
@@ -227,6 +234,27 @@ def share_page(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     if request.method == "GET":
         sharing.count_view(link)
     return _public(render(request, template, context))
+
+
+SHARED_TILE_TEMPLATES = ("sharing/share_page.html", "sharing/_shared_asset.html")
+
+
+def _shared_tile_key(asset: Asset, *, link: ShareLink, token: str) -> tuple[Any, ...]:
+    """Everything a project link's tile shows (see sharing/_shared_asset.html)."""
+    return (
+        asset.pk,
+        asset.kind,
+        asset.thumbnail.name,
+        asset.poster.name,
+        asset.size,
+        asset.width,
+        asset.height,
+        asset.duration,
+        asset.generation.kind if asset.generation else "",
+        asset.generation.prompt if asset.generation else "",
+        token,
+        link.allow_download,
+    )
 
 
 def _open_graph(token: str, asset: Asset | None) -> dict[str, str]:

@@ -42,3 +42,21 @@ def test_workspace_cards_show_review_state_and_comment_count_without_more_querie
     assert "review-badge" not in other
     assert "comment-count" not in other
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_cached_finished_cards_and_tiles_show_a_review_or_comment_added_later(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(user)
+    generation = make_generation(project, user, prompt="cached first", image=(7, 8, 9))
+    pages = [reverse("project_detail", args=[project.pk]), reverse("project_history", args=[project.pk])]
+    for url in pages:  # render, and store the finished card's HTML
+        assert "review-badge" not in client.get(url).text
+
+    reviews.set_review(generation=generation, user=user, state=ReviewState.REJECTED)
+    post_comment(generation=generation, author=user, body="Not this one")
+
+    for url in pages:
+        page = client.get(url).text
+        assert "review-rejected" in page, url
+        assert "1 comment" in page, url

@@ -8,6 +8,10 @@ else (the forms' checks, cards, use-as-input offers, prices, polling) asks the s
 
 from __future__ import annotations
 
+import functools
+
+from django.utils.translation import get_language
+
 from studio.generations.kinds import (
     audio,
     chat_media,
@@ -54,13 +58,21 @@ SYNC_KINDS = frozenset(kind for kind, spec in KINDS.items() if spec.is_sync)
 
 def input_offers(media_kind: str, *, is_sora_video: bool) -> list[tuple[str, str, str]]:
     """(label, form family, mode) of each form a finished result of this media kind can go to."""
-    return [
+    return list(_input_offers(media_kind, is_sora_video, get_language()))
+
+
+@functools.lru_cache(maxsize=256)
+def _input_offers(
+    media_kind: str, is_sora_video: bool, language: str | None
+) -> tuple[tuple[str, str, str], ...]:
+    """Once per media kind and language: a workspace page asks for every result on it."""
+    return tuple(
         (str(offer.label), spec.form_family, spec.kind if offer.sets_mode else "")
         for spec in KINDS.values()
         if (offer := spec.input_offer) is not None
         and media_kind in offer.media
         and (is_sora_video or not offer.only_sora_video)
-    ]
+    )
 
 
 __all__ = [
