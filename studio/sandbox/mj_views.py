@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.sandbox import files, lifecycle, midjourney
+from studio.sandbox import files, lifecycle, midjourney, notify
 from studio.sandbox.faults import Faults
 from studio.sandbox.gateway import GatewayCall, GatewayError, Surface, gateway_endpoint, json_response
 from studio.sandbox.lifecycle import Stage
@@ -22,6 +22,11 @@ def _submit(request: HttpRequest, call: GatewayCall, submitter: Submitter) -> Ht
     body: Mapping[str, Any] = call.read_json(request)
     faults: Faults = call.faults
     result = submitter(owner=call.owner, body=body, faults=faults)
+    hook = body.get("notifyHook")
+    if isinstance(hook, str) and result.result:
+        task = midjourney.find_task(call.owner, result.result)
+        if task is not None:
+            notify.schedule(task, hook)
     return json_response(result.payload())
 
 
