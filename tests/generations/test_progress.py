@@ -111,11 +111,11 @@ def test_poll_interval_sleeps_until_the_likely_window_opens(project, user, histo
 
     interval = poll_interval(generation, generation.submitted_at + timedelta(seconds=5))
 
-    # The window is 60 to 68 s, checked every (68 - 60) / 5 = 1.6 s, so it opens at 58.4 s; a sleep is
+    # The window is 60 to 68 s, checked every (68 - 60) / 8 = 1 s, so it opens at 59 s; a sleep is
     # capped at three default intervals, so the task is checked again at 35 s and then at the window.
     assert interval == timedelta(seconds=30)
     assert poll_interval(generation, generation.submitted_at + timedelta(seconds=40)) == timedelta(
-        seconds=18.4
+        seconds=19
     )
 
 
@@ -125,7 +125,7 @@ def test_poll_interval_is_dense_inside_the_window(project, user, history, settin
     generation = running_sora(project, user, age=62)
 
     assert poll_interval(generation, generation.submitted_at + timedelta(seconds=62)) == timedelta(
-        seconds=1.6
+        seconds=1
     )
 
 
@@ -135,6 +135,6 @@ def test_poll_interval_thins_out_when_the_task_runs_late(project, user, history,
     generation = running_sora(project, user, age=100)
     submitted = generation.submitted_at
 
-    # The window closes at 68 + 1.6 s; late checks wait half the delay, at most four default intervals.
-    assert poll_interval(generation, submitted + timedelta(seconds=79.6)) == timedelta(seconds=5)
+    # The window closes at 68 + 1 s; late checks wait half the delay, at most four default intervals.
+    assert poll_interval(generation, submitted + timedelta(seconds=79)) == timedelta(seconds=5)
     assert poll_interval(generation, submitted + timedelta(seconds=600)) == timedelta(seconds=40)

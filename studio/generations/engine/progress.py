@@ -31,7 +31,7 @@ MIN_HISTORY = 3
 # An estimate is read from the database at most this often per model and shape (seconds).
 ESTIMATE_TTL = 30.0
 # Checks spent inside the window where a task is likely to finish; the window sets their spacing.
-WINDOW_CHECKS = 5
+WINDOW_CHECKS = 8
 # Never closer than this (seconds), whatever the window: the gateway's rate limit is shared by the team.
 MIN_DENSE_INTERVAL = 1.0
 # The parameters that change how long a job takes (a 25 s clip takes longer than a 4 s one).
