@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from studio.accounts.models import User
@@ -97,3 +98,48 @@ def test_find_unknown_outcomes_never_asks_about_kinds_the_gateway_cannot_search(
     generation.refresh_from_db()
     assert generation.status == Status.OUTCOME_UNKNOWN
     assert generation.next_poll_at is None
+
+
+def test_card_offers_check_again_and_resubmit_when_the_outcome_is_unknown(
+    sandbox_project, user, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user)
+    answer_lost(generation)
+
+    page = client_for(user).get(reverse("project_detail", args=[sandbox_project.pk])).content.decode()
+
+    assert "Check again" in page
+    assert "Resubmit" in page
+    assert "you pay twice" in page
+
+
+def test_card_offers_only_resubmit_when_the_gateway_cannot_be_asked(
+    sandbox_project, user, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user, Kind.VEO3_VIDEO)
+    answer_lost(generation)
+
+    page = client_for(user).get(reverse("project_detail", args=[sandbox_project.pk])).content.decode()
+
+    assert "Check again" not in page
+    assert "Resubmit" in page
+    assert "you pay twice" in page
+
+
+def test_check_again_finds_the_task_at_once(sandbox_project, user, client_for) -> None:  # type: ignore[no-untyped-def]
+    generation = start(sandbox_project, user)
+    submit.submit_generation(generation.pk)
+    generation.refresh_from_db()
+    task_id = generation.upstream_task_id
+    answer_lost(generation)
+    # The automatic search has just run and found nothing yet; a person's check does not wait for it.
+    Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now() + timedelta(seconds=20))
+
+    response = client_for(user).post(
+        reverse("generation_check", args=[generation.pk]), HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 200
+    generation.refresh_from_db()
+    assert generation.status == Status.SUBMITTED
+    assert generation.upstream_task_id == task_id

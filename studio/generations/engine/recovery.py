@@ -98,14 +98,16 @@ def find_unknown_outcomes(now: datetime) -> int:
     return found
 
 
-def search_for_task(generation: Generation, *, now: datetime) -> bool:
-    """Asks the gateway for the task of an outcome-unknown generation; continues it if it is there."""
+def search_for_task(generation: Generation, *, now: datetime, is_asked: bool = False) -> bool:
+    """Asks the gateway for the task of an outcome-unknown generation; continues it if it is there.
+
+    `is_asked`: a person pressed "Check again", so the search runs whenever its last one was.
+    """
     # Pushed forward first, so that another poller does not search at the same time.
-    claimed = Generation.objects.filter(
-        Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now),
-        pk=generation.pk,
-        status=Status.OUTCOME_UNKNOWN,
-    ).update(next_poll_at=now + SEARCH_EVERY)
+    due = Q() if is_asked else Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)
+    claimed = Generation.objects.filter(due, pk=generation.pk, status=Status.OUTCOME_UNKNOWN).update(
+        next_poll_at=now + SEARCH_EVERY
+    )
     if not claimed or generation.kind not in FINDABLE_KINDS:
         return False
     try:
