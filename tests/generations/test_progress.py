@@ -114,9 +114,7 @@ def test_poll_interval_sleeps_until_the_likely_window_opens(project, user, histo
     # The window is 60 to 68 s, checked every (68 - 60) / 8 = 1 s, so it opens at 59 s; a sleep is
     # capped at three default intervals, so the task is checked again at 35 s and then at the window.
     assert interval == timedelta(seconds=30)
-    assert poll_interval(generation, generation.submitted_at + timedelta(seconds=40)) == timedelta(
-        seconds=19
-    )
+    assert poll_interval(generation, generation.submitted_at + timedelta(seconds=40)) == timedelta(seconds=19)
 
 
 @pytest.mark.django_db
@@ -124,9 +122,7 @@ def test_poll_interval_is_dense_inside_the_window(project, user, history, settin
     settings.GENERATION_POLL_INTERVAL = 10.0
     generation = running_sora(project, user, age=62)
 
-    assert poll_interval(generation, generation.submitted_at + timedelta(seconds=62)) == timedelta(
-        seconds=1
-    )
+    assert poll_interval(generation, generation.submitted_at + timedelta(seconds=62)) == timedelta(seconds=1)
 
 
 @pytest.mark.django_db
