@@ -183,6 +183,8 @@ GENERATION_URLS = [
     ("generation_button", ["midjourney_id"], "post"),
     ("generation_remix", ["sora_id"], "post"),
     ("generation_character", ["sora_id"], "post"),
+    # The gateway's callback needs no login: only the generation's own token moves its next check.
+    ("midjourney_notify", ["midjourney_id", "0" * 64], "post"),
     ("asset_file", ["asset_id", "file"], "get"),
     ("asset_file", ["asset_id", "thumb"], "get"),
     ("generation_compare", ["pk"], "post"),

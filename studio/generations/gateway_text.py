@@ -88,7 +88,7 @@ EXPLANATIONS: dict[str, Promise] = {
     "insecure_url": _("The gateway address must start with https://."),
     "outcome_unknown": _(
         "The request reached the gateway but no answer came back, so we cannot tell whether the job "
-        "started (it may still be billed). Retry to send it again."
+        "started (it may still be billed)."
     ),
     "timed_out": _(
         "The gateway has not finished after an hour. We keep checking every 10 minutes for a day "

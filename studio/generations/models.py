@@ -314,6 +314,15 @@ class Generation(models.Model):
         return self.status in POLLED and not self.spec.is_sync
 
     @property
+    def can_search_again(self) -> bool:
+        """Outcome unknown, of a kind whose task the gateway can find by the `state` the studio sent."""
+        return (
+            self.status == Status.OUTCOME_UNKNOWN
+            and self.spec.family == Family.MIDJOURNEY
+            and not self.upstream_task_id
+        )
+
+    @property
     def can_remix(self) -> bool:
         return self.status == Status.SUCCEEDED and self.spec.can_remix
 

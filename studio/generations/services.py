@@ -17,12 +17,13 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.accounts.models import User
 from studio.costs.services import CostRefused, reserve_cost
 from studio.generations import mj_buttons
-from studio.generations.engine import enqueue, poller
+from studio.generations.engine import enqueue, poller, recovery
 from studio.generations.engine.storage import attach_previews, work_dir
 from studio.generations.kinds import KINDS, midjourney
 from studio.generations.models import (
@@ -327,7 +328,13 @@ def retry_generation(*, generation: Generation, user: User) -> Generation:
 
 
 def check_generation_now(*, generation: Generation) -> bool:
-    """Asks the poller to check this generation on its next tick."""
+    """Asks the poller to check this generation on its next tick.
+
+    An outcome-unknown generation whose task the gateway can find is looked for at once instead (one
+    gateway read; followed from here if found).
+    """
+    if generation.can_search_again:
+        return recovery.search_for_task(generation, now=timezone.now(), is_asked=True)
     if not generation.can_check_now:
         return False
     return poller.check_now(generation)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studio.generations import views, views_compare
+from studio.generations import hooks, views, views_compare
 
 urlpatterns = [
     path("projects/<int:pk>/", views.project_workspace, name="project_detail"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("generations/<int:pk>/button/", views.generation_button, name="generation_button"),
     path("generations/<int:pk>/remix/", views.generation_remix, name="generation_remix"),
     path("generations/<int:pk>/character/", views.generation_character, name="generation_character"),
+    path("hooks/midjourney/<int:pk>/<str:token>/", hooks.midjourney_notify, name="midjourney_notify"),
     path("assets/<int:pk>/<str:variant>/", views.asset_file, name="asset_file"),
     path("teams/<int:team_id>/models/", views.team_models, name="team_models"),
     path("teams/<int:team_id>/models/refresh/", views.team_models_refresh, name="team_models_refresh"),

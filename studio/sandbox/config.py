@@ -64,6 +64,12 @@ def poll_interval() -> float:
     return _float("SANDBOX_POLL_INTERVAL", 15.0)
 
 
+def notify_hosts() -> frozenset[str]:
+    """SANDBOX_NOTIFY_HOSTS: comma-separated hosts a Midjourney `notifyHook` may point at (loopback)."""
+    raw = _text("SANDBOX_NOTIFY_HOSTS", "127.0.0.1,localhost")
+    return frozenset(host.strip() for host in raw.split(",") if host.strip())
+
+
 def default_faults() -> str:
     """SANDBOX_FAULTS: fault tokens applied to every API request of this instance."""
     return _text("SANDBOX_FAULTS", "")

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.sandbox import files, lifecycle, midjourney
+from studio.sandbox import files, lifecycle, midjourney, notify
 from studio.sandbox.faults import Faults
 from studio.sandbox.gateway import GatewayCall, GatewayError, Surface, gateway_endpoint, json_response
 from studio.sandbox.lifecycle import Stage
@@ -22,6 +22,11 @@ def _submit(request: HttpRequest, call: GatewayCall, submitter: Submitter) -> Ht
     body: Mapping[str, Any] = call.read_json(request)
     faults: Faults = call.faults
     result = submitter(owner=call.owner, body=body, faults=faults)
+    hook = body.get("notifyHook")
+    if isinstance(hook, str) and result.result:
+        task = midjourney.find_task(call.owner, result.result)
+        if task is not None:
+            notify.schedule(task, hook)
     return json_response(result.payload())
 
 
@@ -89,8 +94,21 @@ def task_fetch(request: HttpRequest, call: GatewayCall, task_id: str) -> HttpRes
 @require_POST
 @gateway_endpoint(Surface.MIDJOURNEY)
 def task_list_by_condition(request: HttpRequest, call: GatewayCall) -> HttpResponseBase:
-    """`POST /mj/task/list-by-condition`: the caller's tasks among `ids`; unknown ids are left out."""
-    ids = call.read_json(request).get("ids")
+    """`POST /mj/task/list-by-condition`: the caller's tasks among `ids`; unknown ids are left out.
+
+    With no ids, a non-empty `state` condition lists the caller's tasks submitted with that state.
+    """
+    body = call.read_json(request)
+    ids, state = body.get("ids"), body.get("state")
+    if not ids and isinstance(state, str) and state:
+        matching = (
+            SandboxTask.objects.for_owner(call.owner)
+            .of_kinds(TaskKind.MIDJOURNEY)
+            .filter(params__state=state)
+            .select_related("media", "parent")
+            .order_by("pk")
+        )
+        return json_response([midjourney.task_payload(request, task) for task in matching])
     if not isinstance(ids, list):
         return json_response([])
     tasks = {

@@ -225,6 +225,17 @@ class MidjourneyAPI:
         )
         return _parse_task_list(response)
 
+    def find_by_state(self, state: str) -> tuple[TaskView, ...]:
+        """The caller's tasks submitted with this `state` (`list-by-condition`); no side effects.
+
+        Gateways that only filter by id answer an empty list; tasks with another state are left out here
+        too, whatever the gateway sends back.
+        """
+        response = self._http.request(
+            "POST", f"{self._prefix}/task/list-by-condition", json_body={"ids": [], "state": state}
+        )
+        return tuple(view for view in _parse_task_list(response) if (view.raw or {}).get("state") == state)
+
     def image_seed(self, task_id: str) -> str:
         """Read the seed of a finished task's image; no side effects."""
         response = self._http.request("GET", f"{self._prefix}/task/{path_segment(task_id)}/image-seed")

@@ -73,6 +73,7 @@ def poll_due_generations(*, now: datetime | None = None, limit: int = 500) -> Ti
     now = now or timezone.now()
     report = TickReport()
     recovery.sweep_stale_work(now)
+    recovery.find_unknown_outcomes(now)
     recovery.settle_deadlines(now)
     # After the sweep and the deadlines, which free the slots of dead and finished work.
     capacity.dispatch_waiting(now)

@@ -6,10 +6,15 @@ poller's answer in between wins, and a success queues the ingest once.
 
 from __future__ import annotations
 
+import hashlib
+import math
+import statistics
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,13 +24,117 @@ from studio.generations.kinds import TIMED_OUT_POLL
 from studio.generations.models import POLLED, Generation, Status
 from studio.upstream import TaskStatus, TaskView
 
+# Durations are learned from this many of the latest finished generations of the same model and shape.
+HISTORY_SIZE = 50
+# Fewer finished generations than this teach nothing yet: the age-based default schedule applies.
+MIN_HISTORY = 3
+# An estimate is read from the database at most this often per model and shape (seconds).
+ESTIMATE_TTL = 30.0
+# Checks spent inside the window where a task is likely to finish; the window sets their spacing.
+WINDOW_CHECKS = 8
+# Never closer than this (seconds), whatever the window: the gateway's rate limit is shared by the team.
+MIN_DENSE_INTERVAL = 1.0
+# The parameters that change how long a job takes (a 25 s clip takes longer than a 4 s one).
+DURATION_PARAMS = ("seconds", "size", "duration", "resolution", "aspect_ratio")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How long a model's jobs took (seconds, from submit to success): median and the usual range."""
+
+    median: float
+    low: float
+    high: float
+    samples: int
+
+
+def shape_of(generation: Generation) -> tuple[Any, ...]:
+    """What a job's duration depends on: team, kind, model and the duration-bearing parameters."""
+    return _shape(generation.team_id, generation.kind, generation.model, generation.params)
+
+
+def _shape(team_id: int, kind: str, model: str, params: Any) -> tuple[Any, ...]:
+    values = params if isinstance(params, dict) else {}
+    return (team_id, kind, model, *(str(values.get(name, "")) for name in DURATION_PARAMS))
+
+
+def estimate_duration(generation: Generation) -> Estimate | None:
+    """The learned duration of jobs like this one, or None without enough history (cached a while)."""
+    key = shape_of(generation)
+    cache_key = "generations:eta:" + hashlib.sha256(repr(key).encode()).hexdigest()
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return Estimate(*cached) if cached else None
+    estimate = _learn(generation, key)
+    cache.set(cache_key, astuple(estimate) if estimate else (), ESTIMATE_TTL)
+    return estimate
+
+
+def _learn(generation: Generation, key: tuple[Any, ...]) -> Estimate | None:
+    finished = (
+        Generation.objects.filter(
+            team_id=generation.team_id,
+            kind=generation.kind,
+            model=generation.model,
+            submitted_at__isnull=False,
+            succeeded_at__isnull=False,
+        )
+        .order_by("-succeeded_at")
+        .values_list("submitted_at", "succeeded_at", "params")[: HISTORY_SIZE * 4]
+    )
+    latest = [
+        (succeeded - submitted).total_seconds()
+        for submitted, succeeded, params in finished
+        if submitted
+        and succeeded
+        and _shape(generation.team_id, generation.kind, generation.model, params) == key
+    ]
+    durations = sorted(latest[:HISTORY_SIZE])
+    if len(durations) < MIN_HISTORY:
+        return None
+    return Estimate(
+        median=statistics.median(durations),
+        low=_rank(durations, 0.1),
+        high=_rank(durations, 0.9),
+        samples=len(durations),
+    )
+
+
+def _rank(ordered: list[float], fraction: float) -> float:
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
 
 def poll_interval(generation: Generation, now: datetime) -> timedelta:
-    """How long until the next check: soon after submit, then slower as the task ages."""
+    """How long until the next check: densely where the task is likely to finish, sparsely elsewhere.
+
+    The likely window is the usual range of the same model's learned durations (see `estimate_duration`).
+    Before it the task sleeps until it opens; inside it is checked about `WINDOW_CHECKS` times; after it
+    the checks thin out as the task runs late. Without history, checks are spaced by age alone.
+    """
     base = timedelta(seconds=settings.GENERATION_POLL_INTERVAL)
     if generation.status == Status.TIMED_OUT:
         return TIMED_OUT_POLL
     age = now - (generation.submitted_at or generation.created_at)
+    estimate = estimate_duration(generation)
+    if estimate is None:
+        return _by_age(age, base)
+    dense = timedelta(
+        seconds=min(
+            max((estimate.high - estimate.low) / WINDOW_CHECKS, MIN_DENSE_INTERVAL), base.total_seconds()
+        )
+    )
+    opens = timedelta(seconds=estimate.low) - dense
+    closes = timedelta(seconds=estimate.high) + dense
+    if age < opens:
+        # Asleep until the window opens, but never longer than the default schedule would wait.
+        return max(dense, min(opens - age, _by_age(age, base) * 3))
+    if age <= closes:
+        return dense
+    # Late: each check waits half the time the task is overdue, so a stuck task costs few calls.
+    return max(dense, min((age - closes) / 2, base * 4))
+
+
+def _by_age(age: timedelta, base: timedelta) -> timedelta:
     if age < timedelta(minutes=5):
         return base
     if age < timedelta(minutes=20):

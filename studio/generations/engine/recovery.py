@@ -6,6 +6,7 @@ two machines) settle each row once.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,9 +16,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from studio.generations import gateway
 from studio.generations.engine import capacity, enqueue
-from studio.generations.kinds import GIVE_UP_AFTER, SYNC_KINDS, TIMED_OUT_POLL, TIMEOUT_AFTER
-from studio.generations.models import Generation, Status
+from studio.generations.kinds import GIVE_UP_AFTER, KINDS, SYNC_KINDS, TIMED_OUT_POLL, TIMEOUT_AFTER, Family
+from studio.generations.kinds.midjourney import task_state
+from studio.generations.models import Generation, GenerationEvent, Status
+from studio.upstream import UpstreamError
+
+logger = logging.getLogger(__name__)
+
+# How long after sending the studio looks for a task whose answer was lost, and how often.
+SEARCH_FOR = timedelta(minutes=10)
+SEARCH_EVERY = timedelta(seconds=20)
+# Kinds whose tasks the gateway can find again by the `state` the studio sent with them.
+FINDABLE_KINDS = frozenset(kind for kind, spec in KINDS.items() if spec.family == Family.MIDJOURNEY)
 
 
 def recover_stale_submits(now: Any = None) -> int:
@@ -60,6 +72,61 @@ def recover_stale_submits(now: Any = None) -> int:
                 )
         recovered += int(changed)
     return recovered
+
+
+def find_unknown_outcomes(now: datetime) -> int:
+    """Looks for the tasks of outcome-unknown generations at the gateway; continues the ones it finds.
+
+    Only kinds the gateway can search (Midjourney, by the `state` sent with the submit) are looked for,
+    every `SEARCH_EVERY` for `SEARCH_FOR` after sending. A found task is followed as if its answer had
+    arrived; the others stay for the person to check again or resubmit. Side effects: gateway reads, and
+    the generation submitted (compare-and-set from outcome unknown) or its next search time.
+    """
+    searchable = (
+        Generation.objects.filter(
+            status=Status.OUTCOME_UNKNOWN,
+            kind__in=FINDABLE_KINDS,
+            upstream_task_id="",
+            sent_at__gte=now - SEARCH_FOR,
+        )
+        .filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
+        .select_related("team")
+    )
+    found = 0
+    for generation in searchable[:20]:
+        found += search_for_task(generation, now=now)
+    return found
+
+
+def search_for_task(generation: Generation, *, now: datetime, is_asked: bool = False) -> bool:
+    """Asks the gateway for the task of an outcome-unknown generation; continues it if it is there.
+
+    `is_asked`: a person pressed "Check again", so the search runs whenever its last one was.
+    """
+    # Pushed forward first, so that another poller does not search at the same time.
+    due = Q() if is_asked else Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)
+    claimed = Generation.objects.filter(due, pk=generation.pk, status=Status.OUTCOME_UNKNOWN).update(
+        next_poll_at=now + SEARCH_EVERY
+    )
+    if not claimed or generation.kind not in FINDABLE_KINDS:
+        return False
+    try:
+        views = gateway.client_for(generation.team).midjourney.find_by_state(task_state(generation.pk))
+    except UpstreamError as exc:
+        logger.info("Searching for the task of generation %s failed: %r", generation.pk, exc)
+        return False
+    if len(views) != 1:
+        # None: the gateway did not take it (or cannot search). Several cannot happen for one submit.
+        return False
+    task_id = views[0].task_id
+    changed = generation.mark_submitted(task_id=task_id, request_id="", now=now, first_poll_at=now)
+    if changed:
+        generation.log(
+            GenerationEvent.Kind.NOTE,
+            message=_("The gateway had taken the job after all (found by its state); following it."),
+            payload={"task_id": task_id},
+        )
+    return changed
 
 
 def settle_deadlines(now: datetime) -> int:

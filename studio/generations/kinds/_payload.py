@@ -29,6 +29,9 @@ class SubmittedGeneration(Protocol):
     """A generation as a builder reads it (a `Generation`)."""
 
     @property
+    def pk(self) -> Any: ...
+
+    @property
     def model(self) -> str: ...
 
     @property

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +33,36 @@ from studio.generations.kinds._payload import (
 from studio.generations.mj_buttons import Action
 from studio.upstream import Capability, GatewayClient
 
+_NOTIFY_SALT = "studio.generations.midjourney.notify"
+_STATE_SALT = "studio.generations.midjourney.state"
+
+
+def notify_token(generation_pk: int) -> str:
+    """The unguessable token in the `notifyHook` URL of a generation: derived from the secret key."""
+    return salted_hmac(_NOTIFY_SALT, str(generation_pk), algorithm="sha256").hexdigest()
+
+
+def is_notify_token(generation_pk: int, token: str) -> bool:
+    return constant_time_compare(notify_token(generation_pk), token)
+
+
+def task_state(generation_pk: int) -> str:
+    """The `state` sent with a submit, echoed on the task: finds the task when its answer was lost."""
+    digest = salted_hmac(_STATE_SALT, str(generation_pk), algorithm="sha256").hexdigest()[:16]
+    return f"aitre-{generation_pk}-{digest}"
+
+
+def _hooks(generation: SubmittedGeneration) -> dict[str, str]:
+    """`notifyHook` and `state` for a submit body (many gateways strip the hook; polling still works)."""
+    path = reverse("midjourney_notify", args=[generation.pk, notify_token(generation.pk)])
+    return {"notifyHook": f"{settings.SITE_URL}{path}", "state": task_state(generation.pk)}
+
+
+def _recorded_hooks(generation: SubmittedGeneration) -> dict[str, str]:
+    """The hooks as the request record keeps them: the token is a secret, so it is left out."""
+    path = reverse("midjourney_notify", args=[generation.pk, "TOKEN"])
+    return {"notifyHook": f"{settings.SITE_URL}{path}", "state": task_state(generation.pk)}
+
 
 def _from_midjourney(submission: Any) -> Submitted:
     return Submitted(task_id=submission.task_id, request_id=submission.request_id, raw=submission.raw)
@@ -39,9 +72,11 @@ def submit_mj_imagine(
     client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
 ) -> Submitted:
     images = [asset_data_url(asset) for asset in inputs.get("reference", ())]
-    body = {"prompt": generation.prompt, "base64Array": images}
+    body = {"prompt": generation.prompt, "base64Array": images, **_recorded_hooks(generation)}
     record({"method": "POST", "path": "/mj/submit/imagine", "body": redact(body)})
-    return _from_midjourney(client.midjourney.imagine(prompt=generation.prompt, images=images))
+    return _from_midjourney(
+        client.midjourney.imagine(prompt=generation.prompt, images=images, **_hooks(generation))
+    )
 
 
 def submit_mj_action(
@@ -49,8 +84,14 @@ def submit_mj_action(
 ) -> Submitted:
     params = generation.params
     body = {"taskId": params["source_task_id"], "customId": params["custom_id"]}
-    record({"method": "POST", "path": "/mj/submit/action", "body": body})
-    submission = client.midjourney.action(task_id=body["taskId"], custom_id=body["customId"])
+    record({"method": "POST", "path": "/mj/submit/action", "body": body | _recorded_hooks(generation)})
+    hooks = _hooks(generation)
+    submission = client.midjourney.action(
+        task_id=body["taskId"],
+        custom_id=body["customId"],
+        state=hooks["state"],
+        notifyHook=hooks["notifyHook"],
+    )
     if not submission.is_waiting_for_modal:
         return _from_midjourney(submission)
     # Vary (region) and custom zoom open a modal: the mask and prompt go in a second call.
@@ -62,7 +103,10 @@ def submit_mj_action(
     }
     record({"method": "POST", "path": "/mj/submit/modal", "body": redact(modal_body)})
     modal = client.midjourney.modal(
-        task_id=submission.task_id, prompt=modal_body["prompt"], mask_base64=modal_body["maskBase64"]
+        task_id=submission.task_id,
+        prompt=modal_body["prompt"],
+        mask_base64=modal_body["maskBase64"],
+        notifyHook=_hooks(generation)["notifyHook"],
     )
     return Submitted(
         task_id=modal.task_id,
@@ -81,25 +125,29 @@ def submit_mj_blend(
         {
             "method": "POST",
             "path": "/mj/submit/blend",
-            "body": redact({"base64Array": images, "dimensions": dimensions}),
+            "body": redact({"base64Array": images, "dimensions": dimensions, **_recorded_hooks(generation)}),
         }
     )
-    return _from_midjourney(client.midjourney.blend(images=images, dimensions=dimensions))
+    return _from_midjourney(
+        client.midjourney.blend(images=images, dimensions=dimensions, **_hooks(generation))
+    )
 
 
 def submit_mj_describe(
     client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
 ) -> Submitted:
     image = asset_data_url(inputs["source"][0])
-    record({"method": "POST", "path": "/mj/submit/describe", "body": redact({"base64": image})})
-    return _from_midjourney(client.midjourney.describe(image=image))
+    body = {"base64": image, **_recorded_hooks(generation)}
+    record({"method": "POST", "path": "/mj/submit/describe", "body": redact(body)})
+    return _from_midjourney(client.midjourney.describe(image=image, **_hooks(generation)))
 
 
 def submit_mj_shorten(
     client: GatewayClient, generation: SubmittedGeneration, inputs: Inputs, record: Recorder
 ) -> Submitted:
-    record({"method": "POST", "path": "/mj/submit/shorten", "body": {"prompt": generation.prompt}})
-    return _from_midjourney(client.midjourney.shorten(prompt=generation.prompt))
+    body = {"prompt": generation.prompt, **_recorded_hooks(generation)}
+    record({"method": "POST", "path": "/mj/submit/shorten", "body": body})
+    return _from_midjourney(client.midjourney.shorten(prompt=generation.prompt, **_hooks(generation)))
 
 
 def submit_mj_swap_face(
@@ -111,10 +159,12 @@ def submit_mj_swap_face(
         {
             "method": "POST",
             "path": "/mj/insight-face/swap",
-            "body": redact({"sourceBase64": source, "targetBase64": target}),
+            "body": redact({"sourceBase64": source, "targetBase64": target, **_recorded_hooks(generation)}),
         }
     )
-    return _from_midjourney(client.midjourney.swap_face(source_image=source, target_image=target))
+    return _from_midjourney(
+        client.midjourney.swap_face(source_image=source, target_image=target, **_hooks(generation))
+    )
 
 
 def _midjourney(kind: Kind, label: str | Promise, submit: Submitter, **facts: Any) -> KindSpec:
