@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from studio.accounts.models import User
+from studio.accounts.models import Team, User
 from studio.costs.services import CostRefused, reserve_cost
-from studio.generations import mj_buttons
+from studio.generations import gateway, mj_buttons
 from studio.generations.engine import enqueue, poller
 from studio.generations.engine.storage import attach_previews, work_dir
 from studio.generations.kinds import KINDS, Kind
@@ -324,6 +325,12 @@ def retry_generation(*, generation: Generation, user: User) -> Generation:
         inputs=inputs,
         parent=generation.parent,
     )
+
+
+def gateway_rest_until(team: Team) -> datetime | None:
+    """When the team's gateway may be asked again, if it answered 429 or 5xx and asked to wait; reads only."""
+    resting = gateway.resting_until(team)
+    return datetime.fromtimestamp(resting, tz=UTC) if resting else None
 
 
 def check_generation_now(*, generation: Generation) -> bool:

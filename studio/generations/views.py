@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,15 @@ from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling, reswap, retarget
 
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
-from studio.accounts.models import EDITOR_ROLES, Membership
+from studio.accounts.models import EDITOR_ROLES, Membership, Team
 from studio.generations import catalogue, mj_buttons, services
 from studio.generations.engine import capacity
 from studio.generations.forms import (
@@ -33,7 +36,7 @@ from studio.generations.forms import (
     RemixForm,
 )
 from studio.generations.kinds import KINDS
-from studio.generations.models import LIVE, Asset, Character, Generation, GenerationEvent, Status
+from studio.generations.models import LIVE, POLLED, Asset, Character, Generation, GenerationEvent, Status
 from studio.generations.services import GenerationRuleError
 from studio.lib.media import MediaError, MediaKind
 from studio.lib.serving import serve_file
@@ -93,6 +96,18 @@ def _cards(project: Project, *, before: int | None = None) -> list[Generation]:
     return list(queryset.order_by("-pk")[: PAGE_SIZE + 1])
 
 
+# The cards a gateway's request to wait holds back: tasks it follows and jobs not yet sent.
+HELD_BY_GATEWAY_REST = POLLED | {Status.QUEUED}
+
+
+def _note_gateway_rests(cards: Sequence[Generation], teams: Mapping[int, Team]) -> None:
+    """Tells each held card until when its team's gateway asked to be left alone (one cache read a team)."""
+    rests = {team_id: services.gateway_rest_until(team) for team_id, team in teams.items()}
+    for card in cards:
+        held = card.status in HELD_BY_GATEWAY_REST
+        card.gateway_rest_until = rests.get(card.team_id) if held else None  # type: ignore[attr-defined]
+
+
 def _card_context(request: AuthenticatedHttpRequest, membership: Membership) -> dict[str, Any]:
     return {"membership": membership, "can_edit": membership.can_edit, "poll_every": POLL_EVERY}
 
@@ -110,6 +125,7 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     has_more = len(cards) > PAGE_SIZE
     cards = cards[:PAGE_SIZE]
     capacity.annotate_waiting_line(cards)
+    _note_gateway_rests(cards, {project.team_id: project.team})
     picked, initial = _use_as_input(request, project, family)
     form = _form_for(family, project, initial=initial)
     context = {
@@ -168,6 +184,8 @@ def _use_as_input(
 def _version(generation: Generation) -> int:
     """A card's version: its last change, plus its place in the waiting line, which moves without one."""
     version = int(generation.updated_at.timestamp() * 1000)
+    # A gateway's request to wait starts and ends without a change to the row.
+    version = version * 2 + (1 if getattr(generation, "gateway_rest_until", None) else 0)
     if generation.status == Status.WAITING:
         version = version * 1000 + min(generation.slots_ahead, 999)
     return version
@@ -347,12 +365,14 @@ def generation_poll(request: AuthenticatedHttpRequest) -> HttpResponse:
             .annotate(viewer_role=F("team__memberships__role"))
             .filter(pk__in=known)
             .for_cards()
+            .select_related("team")
             .order_by("-pk")
         )
         if known
         else []
     )
     capacity.annotate_waiting_line(rows)
+    _note_gateway_rests(rows, {g.team_id: g.team for g in rows})
     changed = [g for g in rows if _version(g) != known.get(g.pk)]
     for generation in changed:
         generation.viewer_can_edit = generation.viewer_role in EDITOR_ROLES  # type: ignore[attr-defined]
@@ -401,6 +421,7 @@ def _after_action(
             Generation.objects.for_cards().get(pk=generation.pk),
             request.htmx.target == "generation-list",
         )
+    _note_gateway_rests([shown, *live], {generation.team_id: generation.team})
     context = {
         "generation": shown,
         "can_edit": membership.can_edit,
@@ -441,8 +462,18 @@ def generation_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def generation_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     generation, membership = _generation_for(request, pk)
     require_editor(membership)
-    services.check_generation_now(generation=generation)
-    return _after_action(request, generation)
+    rest_until = services.gateway_rest_until(generation.team)
+    if rest_until is not None and generation.can_check_now:
+        # Asking now would only be turned away again: the poller checks as soon as the wait is over.
+        return _after_action(
+            request,
+            generation,
+            note=_("The gateway asked us to wait until %(time)s; it will be checked then.")
+            % {"time": time_format(timezone.localtime(rest_until), "H:i:s")},
+        )
+    if not services.check_generation_now(generation=generation):
+        return _after_action(request, generation, note=_("A check is already under way."))
+    return _after_action(request, generation, note=_("Checking now."))
 
 
 def _checked_mask(
