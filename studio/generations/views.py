@@ -36,6 +36,7 @@ from studio.generations.forms import (
     RemixForm,
 )
 from studio.generations.kinds import KINDS
+from studio.generations.kinds.sora import CHARACTER_CLIP_MAX_BYTES, CHARACTER_CLIP_MAX_SECONDS
 from studio.generations.models import LIVE, POLLED, Asset, Character, Generation, GenerationEvent, Status
 from studio.generations.services import GenerationRuleError
 from studio.lib.media import MediaError, MediaKind
@@ -138,6 +139,7 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "picked_assets": picked,
         **(_model_context(project, form) if membership.can_edit else {"models": []}),
         "cards": cards,
+        "character_clips": _character_clips(project, cards),
         "has_more": has_more,
         "live_ids": [g.pk for g in cards if g.status in LIVE],
         "live_versions": _versions(g for g in cards if g.status in LIVE),
@@ -149,6 +151,15 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     elif request.htmx and request.GET.get("family"):
         template += "#generation-form"
     return render(request, template, context)
+
+
+def _character_clips(project: Project, cards: Sequence[Generation]) -> list[Asset]:
+    """The project's videos a Sora character may be taken from (read only if a card offers it)."""
+    if not any(card.can_remix for card in cards):
+        return []
+    return list(
+        Asset.objects.filter(project=project, kind=Asset.MediaKind.VIDEO).order_by("-created_at")[:50]
+    )
 
 
 def _use_as_input(
@@ -555,20 +566,35 @@ def generation_remix(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def generation_character(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     generation, membership = _generation_for(request, pk)
     require_editor(membership)
-    form = CharacterForm(request.POST)
+    form = CharacterForm(request.POST, request.FILES, project=generation.project)
     if not form.is_valid():
         return _after_action(
             request, generation, error=" ".join(str(e) for errors in form.errors.values() for e in errors)
         )
+    data = form.cleaned_data
     try:
-        child = services.create_sora_character(
-            generation=generation,
-            user=request.user,
-            name=form.cleaned_data["name"],
-            timestamps=form.cleaned_data["timestamps"],
-            real_person=form.cleaned_data["real_person"],
-        )
-    except GenerationRuleError as exc:
+        with services.upload_scratch() as scratch:
+            clip: services.InputFile | None = data["clip_asset"]
+            if data["clip"] is not None:
+                clip = services.check_upload(
+                    project=generation.project,
+                    user=request.user,
+                    upload=data["clip"],
+                    allowed={MediaKind.VIDEO},
+                    scratch=scratch,
+                    max_bytes=CHARACTER_CLIP_MAX_BYTES,
+                    max_duration=CHARACTER_CLIP_MAX_SECONDS,
+                )
+            child = services.create_sora_character(
+                generation=generation,
+                user=request.user,
+                name=data["name"],
+                timestamps=data["timestamps"],
+                real_person=data["real_person"],
+                clip=clip,
+                clip_url=data["clip_url"],
+            )
+    except (GenerationRuleError, MediaError) as exc:
         return _after_action(request, generation, error=str(exc))
     return _after_action(request, generation, child)
 
