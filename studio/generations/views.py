@@ -195,8 +195,9 @@ def _use_as_input(
 def _version(generation: Generation) -> int:
     """A card's version: its last change, plus its place in the waiting line, which moves without one."""
     version = int(generation.updated_at.timestamp() * 1000)
-    # A gateway's request to wait starts and ends without a change to the row.
-    version = version * 2 + (1 if getattr(generation, "gateway_rest_until", None) else 0)
+    if getattr(generation, "gateway_rest_until", None):
+        # A gateway's request to wait starts and ends without a change to the row.
+        version = version * 10 + 1
     if generation.status == Status.WAITING:
         version = version * 1000 + min(generation.slots_ahead, 999)
     return version
