@@ -80,9 +80,7 @@ def test_character_from_a_project_video_sends_that_file(
     assert list(character.inputs.values_list("asset_id", flat=True)) == [project_video.pk]
 
 
-def test_character_from_an_address_sends_it_as_url(
-    sora_video: Generation, user: User, client, drive
-) -> None:  # type: ignore[no-untyped-def]
+def test_character_from_an_address_sends_it_as_url(sora_video: Generation, user: User, client, drive) -> None:  # type: ignore[no-untyped-def]
     client.force_login(user)
 
     make_character(client, sora_video, clip_url="https://cdn.example.com/ana.mp4")
