@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from studio.accounts.models import User
+from studio.accounts.models import Team, User
 from studio.costs.services import CostRefused, reserve_cost
-from studio.generations import mj_buttons
+from studio.generations import gateway, mj_buttons
 from studio.generations.engine import enqueue, poller, recovery
 from studio.generations.engine.storage import attach_previews, work_dir
 from studio.generations.kinds import KINDS, midjourney
@@ -327,6 +328,12 @@ def retry_generation(*, generation: Generation, user: User) -> Generation:
     )
 
 
+def gateway_rest_until(team: Team) -> datetime | None:
+    """When the team's gateway may be asked again, if it answered 429 or 5xx and asked to wait; reads only."""
+    resting = gateway.resting_until(team)
+    return datetime.fromtimestamp(resting, tz=UTC) if resting else None
+
+
 def check_generation_now(*, generation: Generation) -> bool:
     """Asks the poller to check this generation on its next tick.
 
@@ -433,11 +440,28 @@ def remix_sora_video(*, generation: Generation, user: User, prompt: str) -> Gene
 
 
 def create_sora_character(
-    *, generation: Generation, user: User, name: str, timestamps: str = "1,3", real_person: bool = False
+    *,
+    generation: Generation,
+    user: User,
+    name: str,
+    timestamps: str = "1,3",
+    real_person: bool = False,
+    clip: InputFile | None = None,
+    clip_url: str = "",
 ) -> Generation:
-    """Starts making a Sora2 character from a finished Sora video, for the project's character library."""
+    """Starts making a Sora2 character for the project's character library, as the video's child.
+
+    The character is taken from `clip` (a project video or a checked upload, sent as the clip), from
+    `clip_url`, or else from the finished Sora video itself; a real person needs a clip or its URL.
+    """
     if not generation.can_remix:
         raise GenerationRuleError(_("Characters are made from a finished Sora2 video."))
+    if clip is not None and clip_url:
+        raise GenerationRuleError(_("Give one clip only: a video of the project, an upload, or an address."))
+    if real_person and clip is None and not clip_url:
+        raise GenerationRuleError(
+            _("A real person's character needs a clip of them: a video, an upload or its address.")
+        )
     return start_generation(
         project=generation.project,
         user=user,
@@ -449,6 +473,8 @@ def create_sora_character(
             "timestamps": timestamps,
             "name": name,
             "real_person": real_person,
+            "clip_url": clip_url,
         },
+        inputs={"clip": [clip]} if clip is not None else None,
         parent=generation,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,15 @@ from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling, reswap, retarget
 
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
-from studio.accounts.models import EDITOR_ROLES, Membership
+from studio.accounts.models import EDITOR_ROLES, Membership, Team
 from studio.generations import catalogue, mj_buttons, prefill, services
 from studio.generations.engine import capacity
 from studio.generations.forms import (
@@ -33,7 +36,8 @@ from studio.generations.forms import (
     RemixForm,
 )
 from studio.generations.kinds import KINDS
-from studio.generations.models import LIVE, Asset, Character, Generation, GenerationEvent, Status
+from studio.generations.kinds.sora import CHARACTER_CLIP_MAX_BYTES, CHARACTER_CLIP_MAX_SECONDS
+from studio.generations.models import LIVE, POLLED, Asset, Character, Generation, GenerationEvent, Status
 from studio.generations.services import GenerationRuleError
 from studio.lib import fragments
 from studio.lib.media import MediaError, MediaKind
@@ -97,7 +101,9 @@ def _cards(project: Project, *, before: int | None = None) -> list[Generation]:
 CARD_TEMPLATES = ("generations/_card.html", "reviews/_badge.html", "comments/_count.html")
 
 
-def _card_key(generation: Generation, *, can_edit: bool) -> tuple[Any, ...] | None:
+def _card_key(
+    generation: Generation, *, can_edit: bool, clips: tuple[int, ...] = ()
+) -> tuple[Any, ...] | None:
     """Everything a finished card shows (see generations/_card.html); None for one still changing."""
     if not generation.is_finished:
         return None
@@ -117,8 +123,21 @@ def _card_key(generation: Generation, *, can_edit: bool) -> tuple[Any, ...] | No
         ),
         fragments.review_and_comments(generation),
         generation.compare_group_id,
+        clips if generation.can_remix else (),
         can_edit,
     )
+
+
+# The cards a gateway's request to wait holds back: tasks it follows and jobs not yet sent.
+HELD_BY_GATEWAY_REST = POLLED | {Status.QUEUED}
+
+
+def _note_gateway_rests(cards: Sequence[Generation], teams: Mapping[int, Team]) -> None:
+    """Tells each held card until when its team's gateway asked to be left alone (one cache read a team)."""
+    rests = {team_id: services.gateway_rest_until(team) for team_id, team in teams.items()}
+    for card in cards:
+        held = card.status in HELD_BY_GATEWAY_REST
+        card.gateway_rest_until = rests.get(card.team_id) if held else None  # type: ignore[attr-defined]
 
 
 def _card_context(request: AuthenticatedHttpRequest, membership: Membership) -> dict[str, Any]:
@@ -138,12 +157,16 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     has_more = len(cards) > PAGE_SIZE
     cards = cards[:PAGE_SIZE]
     capacity.annotate_waiting_line(cards)
+    character_clips = _character_clips(project, cards)
+    # A card offering "make a character" lists the project's videos: the list is part of what it shows.
+    clip_ids = tuple(clip.pk for clip in character_clips)
     fragments.attach(
         cards,
         name="card",
         templates=CARD_TEMPLATES,
-        key_of=lambda card: _card_key(card, can_edit=membership.can_edit),
+        key_of=lambda card: _card_key(card, can_edit=membership.can_edit, clips=clip_ids),
     )
+    _note_gateway_rests(cards, {project.team_id: project.team})
     picked, initial = _use_as_input(request, project, family)
     filled, filled_context = prefill.prefill(request, project, family)
     form = _form_for(family, project, initial={**initial, **filled})
@@ -158,6 +181,7 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         **filled_context,
         **(_model_context(project, form) if membership.can_edit else {"models": []}),
         "cards": cards,
+        "character_clips": character_clips,
         "has_more": has_more,
         "live_ids": [g.pk for g in cards if g.status in LIVE],
         "live_versions": _versions(g for g in cards if g.status in LIVE),
@@ -169,6 +193,15 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     elif request.htmx and request.GET.get("family"):
         template += "#generation-form"
     return render(request, template, context)
+
+
+def _character_clips(project: Project, cards: Sequence[Generation]) -> list[Asset]:
+    """The project's videos a Sora character may be taken from (read only if a card offers it)."""
+    if not any(card.can_remix for card in cards):
+        return []
+    return list(
+        Asset.objects.filter(project=project, kind=Asset.MediaKind.VIDEO).order_by("-created_at")[:50]
+    )
 
 
 def _use_as_input(
@@ -204,6 +237,9 @@ def _use_as_input(
 def _version(generation: Generation) -> int:
     """A card's version: its last change, plus its place in the waiting line, which moves without one."""
     version = int(generation.updated_at.timestamp() * 1000)
+    if getattr(generation, "gateway_rest_until", None):
+        # A gateway's request to wait starts and ends without a change to the row.
+        version = version * 10 + 1
     if generation.status == Status.WAITING:
         version = version * 1000 + min(generation.slots_ahead, 999)
     return version
@@ -384,12 +420,14 @@ def generation_poll(request: AuthenticatedHttpRequest) -> HttpResponse:
             .annotate(viewer_role=F("team__memberships__role"))
             .filter(pk__in=known)
             .for_cards()
+            .select_related("team")
             .order_by("-pk")
         )
         if known
         else []
     )
     capacity.annotate_waiting_line(rows)
+    _note_gateway_rests(rows, {g.team_id: g.team for g in rows})
     changed = [g for g in rows if _version(g) != known.get(g.pk)]
     for generation in changed:
         generation.viewer_can_edit = generation.viewer_role in EDITOR_ROLES  # type: ignore[attr-defined]
@@ -438,6 +476,7 @@ def _after_action(
             Generation.objects.for_cards().get(pk=generation.pk),
             request.htmx.target == "generation-list",
         )
+    _note_gateway_rests([shown, *live], {generation.team_id: generation.team})
     context = {
         "generation": shown,
         "can_edit": membership.can_edit,
@@ -478,8 +517,18 @@ def generation_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def generation_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     generation, membership = _generation_for(request, pk)
     require_editor(membership)
-    services.check_generation_now(generation=generation)
-    return _after_action(request, generation)
+    rest_until = services.gateway_rest_until(generation.team)
+    if rest_until is not None and generation.can_check_now:
+        # Asking now would only be turned away again: the poller checks as soon as the wait is over.
+        return _after_action(
+            request,
+            generation,
+            note=_("The gateway asked us to wait until %(time)s; it will be checked then.")
+            % {"time": time_format(timezone.localtime(rest_until), "H:i:s")},
+        )
+    if not services.check_generation_now(generation=generation):
+        return _after_action(request, generation, note=_("A check is already under way."))
+    return _after_action(request, generation, note=_("Checking now."))
 
 
 def _checked_mask(
@@ -561,20 +610,35 @@ def generation_remix(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def generation_character(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     generation, membership = _generation_for(request, pk)
     require_editor(membership)
-    form = CharacterForm(request.POST)
+    form = CharacterForm(request.POST, request.FILES, project=generation.project)
     if not form.is_valid():
         return _after_action(
             request, generation, error=" ".join(str(e) for errors in form.errors.values() for e in errors)
         )
+    data = form.cleaned_data
     try:
-        child = services.create_sora_character(
-            generation=generation,
-            user=request.user,
-            name=form.cleaned_data["name"],
-            timestamps=form.cleaned_data["timestamps"],
-            real_person=form.cleaned_data["real_person"],
-        )
-    except GenerationRuleError as exc:
+        with services.upload_scratch() as scratch:
+            clip: services.InputFile | None = data["clip_asset"]
+            if data["clip"] is not None:
+                clip = services.check_upload(
+                    project=generation.project,
+                    user=request.user,
+                    upload=data["clip"],
+                    allowed={MediaKind.VIDEO},
+                    scratch=scratch,
+                    max_bytes=CHARACTER_CLIP_MAX_BYTES,
+                    max_duration=CHARACTER_CLIP_MAX_SECONDS,
+                )
+            child = services.create_sora_character(
+                generation=generation,
+                user=request.user,
+                name=data["name"],
+                timestamps=data["timestamps"],
+                real_person=data["real_person"],
+                clip=clip,
+                clip_url=data["clip_url"],
+            )
+    except (GenerationRuleError, MediaError) as exc:
         return _after_action(request, generation, error=str(exc))
     return _after_action(request, generation, child)
 

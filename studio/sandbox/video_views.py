@@ -52,8 +52,9 @@ def video_generation_detail(request: HttpRequest, call: GatewayCall, task_id: st
     return json_response(videos.task_payload(view, api_version=_api_version(request)))
 
 
-def _sora_body(request: HttpRequest, call: GatewayCall) -> tuple[dict[str, Any], Any]:
-    """The fields of a `/v1/videos` create, JSON or multipart, and an uploaded reference image."""
+def _sora_body(request: HttpRequest, call: GatewayCall) -> tuple[dict[str, Any], Any, bytes | None]:
+    """The fields of a `/v1/videos` create, JSON or multipart, an uploaded reference image, and an
+    uploaded character clip (`video`)."""
     if request.content_type == "multipart/form-data":
         body: dict[str, Any] = {key: request.POST.get(key) for key in request.POST}
         if isinstance(body.get("characters"), str):
@@ -61,22 +62,26 @@ def _sora_body(request: HttpRequest, call: GatewayCall) -> tuple[dict[str, Any],
                 body["characters"] = json.loads(body["characters"])
             except ValueError:
                 raise invalid_request("characters must be JSON", param="characters") from None
+        clip_upload = request.FILES.get("video")
+        clip = clip_upload.read() if clip_upload is not None else None
         upload = request.FILES.get("input_reference")
         if upload is None:
-            return body, None
+            return body, None, clip
         try:
-            return body, media.decode_image(upload.read())
+            return body, media.decode_image(upload.read()), clip
         except media.MediaError:
             raise invalid_request("input_reference must be an image", param="input_reference") from None
-    return call.read_json(request), None
+    return call.read_json(request), None, None
 
 
 @require_POST
 @gateway_endpoint(Surface.TASK)
 def videos_create(request: HttpRequest, call: GatewayCall) -> HttpResponseBase:
     """`POST /v1/videos`: a Sora2 video, or a (real-person) character with a character model."""
-    body, reference = _sora_body(request, call)
-    task = videos.create_sora_task(owner=call.owner, body=body, reference=reference, faults=call.faults)
+    body, reference, clip = _sora_body(request, call)
+    task = videos.create_sora_task(
+        owner=call.owner, body=body, reference=reference, faults=call.faults, clip=clip
+    )
     return json_response(videos.sora_object(videos.view_task(request, task, is_new=True)))
 
 

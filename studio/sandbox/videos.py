@@ -38,6 +38,9 @@ SORA_SIZES = {
     "1792x1024": (320, 180),
 }
 CHARACTER_MODELS = {"sora-2-character", "sora-2-character-real"}
+# The family does not publish its clip limits; these are the studio's documented guesses, checked alike.
+CHARACTER_CLIP_MAX_SECONDS = 30.0
+CHARACTER_CLIP_MAX_BYTES = 50_000_000
 VIDEO_FAILURE = "content policy violation: the prompt was rejected by the upstream safety filter"
 SORA_FAILURE = "This content may violate our content policies."
 SORA_STATUSES = {
@@ -238,13 +241,18 @@ def _sora_seconds(body: Mapping[str, Any], model: str) -> str:
 
 
 def create_sora_task(
-    *, owner: str, body: Mapping[str, Any], reference: Image.Image | None, faults: Faults
+    *,
+    owner: str,
+    body: Mapping[str, Any],
+    reference: Image.Image | None,
+    faults: Faults,
+    clip: bytes | None = None,
 ) -> SandboxTask:
-    """Validate a `/v1/videos` body and store a Sora video or character task."""
+    """Validate a `/v1/videos` body and store a Sora video or character task (`clip`: an uploaded `video`)."""
     model = body.get("model") or "sora-2"
     card = catalogue.require_model(model, catalogue.Endpoint.SORA)
     if card.id in CHARACTER_MODELS:
-        return _create_character(owner=owner, model=card.id, body=body, faults=faults)
+        return _create_character(owner=owner, model=card.id, body=body, faults=faults, clip=clip)
     admit(TaskKind.SORA_VIDEO)
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
@@ -332,13 +340,39 @@ def remix_sora_task(
     )
 
 
-def _create_character(*, owner: str, model: str, body: Mapping[str, Any], faults: Faults) -> SandboxTask:
+def check_character_clip(clip: bytes) -> float:
+    """An uploaded character clip's length; raises invalid_request if it is too big, too long or no video."""
+    if len(clip) > CHARACTER_CLIP_MAX_BYTES:
+        raise invalid_request(
+            f"video is larger than {CHARACTER_CLIP_MAX_BYTES // 1_000_000} MB", param="video"
+        )
+    try:
+        seconds = media.media_duration(clip)
+    except media.MediaError:
+        raise invalid_request("video must be a video file", param="video") from None
+    if seconds > CHARACTER_CLIP_MAX_SECONDS:
+        raise invalid_request(
+            f"video is {seconds:.1f} s long; the limit is {CHARACTER_CLIP_MAX_SECONDS:.0f} s", param="video"
+        )
+    return seconds
+
+
+def _create_character(
+    *, owner: str, model: str, body: Mapping[str, Any], faults: Faults, clip: bytes | None = None
+) -> SandboxTask:
     source = body.get("url") or body.get("video_url")
     from_task = body.get("from_task")
-    if model == "sora-2-character-real" and not source:
-        raise invalid_request("a real-person character needs url: a clip of the person", param="url")
-    if not source and not from_task:
-        raise invalid_request("url or from_task is required", param="url")
+    given = [name for name, value in (("url", source), ("video", clip), ("from_task", from_task)) if value]
+    if len(given) > 1:
+        raise invalid_request(f"give only one of url, video and from_task (got {', '.join(given)})")
+    if model == "sora-2-character-real" and not (source or clip):
+        raise invalid_request("a real-person character needs url or video: a clip of the person", param="url")
+    if not given:
+        raise invalid_request("url, video or from_task is required", param="url")
+    if isinstance(source, str) and not source.startswith(("http://", "https://")):
+        raise invalid_request("url must be an http(s) link to the clip", param="url")
+    if clip is not None:
+        check_character_clip(clip)
     origin = None
     if from_task:
         origin = SandboxTask.objects.for_owner(owner).filter(public_id=str(from_task)).first()
@@ -356,7 +390,7 @@ def _create_character(*, owner: str, model: str, body: Mapping[str, Any], faults
         kind=TaskKind.SORA_CHARACTER,
         model=model,
         action="character",
-        prompt=str(source or from_task),
+        prompt=str(source or from_task or "uploaded clip"),
         faults=faults,
         profile=CHARACTER_PROFILE,
         public_id=f"char_{secrets.token_hex(12)}",

@@ -38,9 +38,11 @@ from studio.upstream.midjourney import MidjourneySubmission
 from studio.upstream.models import ModelInfo
 from studio.upstream.network import AddressPolicy
 from studio.upstream.pricing import QUOTA_PER_UNIT, ModelPricing, PriceList
+from studio.upstream.sora import character_body, sora_video_body
 from studio.upstream.tasks import MidjourneyButton, TaskStatus, TaskView
 from studio.upstream.transport import Timeouts
 from studio.upstream.uploads import FileUpload, to_data_url
+from studio.upstream.video import video_create_body
 
 __all__ = [
     "QUOTA_PER_UNIT",
@@ -87,11 +89,14 @@ __all__ = [
     "UpstreamError",
     "Usage",
     "UsageReport",
+    "character_body",
     "classify_model",
     "close_clients",
     "extract_media",
     "get_client",
     "group_media",
+    "sora_video_body",
     "to_data_url",
     "user_message",
+    "video_create_body",
 ]

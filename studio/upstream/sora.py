@@ -22,6 +22,50 @@ REAL_PERSON_CHARACTER_MODEL = "sora-2-character-real"
 MAX_VIDEO_BYTES = 500 * 1024 * 1024
 
 
+SORA_CREATE_PATH = "/v1/videos"
+
+
+def sora_video_body(
+    *,
+    prompt: str,
+    model: str = "sora-2",
+    seconds: str | int | None = None,
+    size: str | None = None,
+    input_reference: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The JSON body of a Sora video create; `seconds` goes as a string, as the Videos API types it."""
+    body: dict[str, Any] = {"model": model, "prompt": prompt}
+    if seconds is not None:
+        body["seconds"] = str(seconds)
+    if size is not None:
+        body["size"] = size
+    body.update(extra)
+    if input_reference is not None:
+        body["input_reference"] = input_reference
+    return body
+
+
+def character_body(
+    *,
+    source_url: str | None = None,
+    from_task: str | None = None,
+    timestamps: str = "1,3",
+    model: str = CHARACTER_MODEL,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The JSON body of a character create: from a clip's URL or from an earlier Sora task, not both."""
+    if (source_url is None) == (from_task is None):
+        raise ValueError("Give exactly one of source_url and from_task.")
+    body: dict[str, Any] = {"model": model, "timestamps": timestamps}
+    if source_url is not None:
+        body["url"] = source_url
+    else:
+        body["from_task"] = from_task
+    body.update(extra)
+    return body
+
+
 @dataclass(frozen=True)
 class VideoContent:
     """A downloaded video: the bytes, or (from relays that answer with JSON) a URL to fetch."""
@@ -54,25 +98,25 @@ class SoraAPI:
         **extra: Any,
     ) -> TaskView:
         """Submit a video task (billed by the gateway); an uploaded reference goes as multipart."""
-        body: dict[str, Any] = {"model": model, "prompt": prompt}
-        if seconds is not None:
-            body["seconds"] = str(seconds)
-        if size is not None:
-            body["size"] = size
-        body.update(extra)
+        reference = input_reference if isinstance(input_reference, str) else None
+        body = sora_video_body(
+            prompt=prompt, model=model, seconds=seconds, size=size, input_reference=reference, **extra
+        )
         if isinstance(input_reference, FileUpload):
             fields = {key: str(value) for key, value in body.items()}
             response = self._http.request(
                 "POST",
-                "/v1/videos",
+                SORA_CREATE_PATH,
                 kind=CallKind.UPLOAD,
                 data=fields,
                 files=[("input_reference", input_reference.as_multipart())],
             )
-        else:
-            if input_reference is not None:
-                body["input_reference"] = input_reference
-            response = self._http.request("POST", "/v1/videos", kind=CallKind.SUBMIT, json_body=body)
+            return task_from_create_response(response, parse=parse_sora_object)
+        return self.submit(body)
+
+    def submit(self, body: Mapping[str, Any]) -> TaskView:
+        """Send a `/v1/videos` JSON body exactly as given (a video or a character; billed)."""
+        response = self._http.request("POST", SORA_CREATE_PATH, kind=CallKind.SUBMIT, json_body=dict(body))
         return task_from_create_response(response, parse=parse_sora_object)
 
     def create_character(
@@ -85,15 +129,21 @@ class SoraAPI:
         **extra: Any,
     ) -> TaskView:
         """Submit a character task from a clip URL or an earlier Sora task (billed)."""
-        if (source_url is None) == (from_task is None):
-            raise ValueError("Give exactly one of source_url and from_task.")
-        body: dict[str, Any] = {"model": model, "timestamps": timestamps}
-        if source_url is not None:
-            body["url"] = source_url
-        else:
-            body["from_task"] = from_task
-        body.update(extra)
-        response = self._http.request("POST", "/v1/videos", kind=CallKind.SUBMIT, json_body=body)
+        return self.submit(
+            character_body(
+                source_url=source_url, from_task=from_task, timestamps=timestamps, model=model, **extra
+            )
+        )
+
+    def submit_character_clip(self, fields: Mapping[str, Any], clip: FileUpload) -> TaskView:
+        """Send a character create as multipart: `fields` exactly as given, the clip as `video` (billed)."""
+        response = self._http.request(
+            "POST",
+            SORA_CREATE_PATH,
+            kind=CallKind.UPLOAD,
+            data={key: str(value) for key, value in fields.items()},
+            files=[("video", clip.as_multipart())],
+        )
         return task_from_create_response(response, parse=parse_sora_object)
 
     def create_real_person_character(

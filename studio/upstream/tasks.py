@@ -105,6 +105,8 @@ class TaskView:
     character_username: str | None = None
     request_id: str | None = None
     raw: Mapping[str, Any] | None = None
+    # The HTTP status of the answer this view was read from, when the reader kept it (submits do).
+    status_code: int | None = None
 
     @property
     def is_finished(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from studio.upstream.errors import MalformedResponse
@@ -42,8 +43,9 @@ def task_from_create_response(
             request_id=response.request_id,
         )
     if "status" in payload or "progress" in payload:
-        return parse(payload, request_id=response.request_id)
+        return replace(parse(payload, request_id=response.request_id), status_code=response.status_code)
     return TaskView(
+        status_code=response.status_code,
         task_id=task_id,
         status=TaskStatus.QUEUED,
         progress=0,
@@ -66,6 +68,35 @@ def _task_query_payload(response: GatewayResponse) -> Mapping[str, Any]:
     return payload
 
 
+VIDEO_CREATE_PATH = "/v1/video/generations"
+
+
+def video_create_body(
+    *,
+    model: str,
+    prompt: str,
+    aspect_ratio: str | None = None,
+    images: Sequence[str] = (),
+    enhance_prompt: bool | None = None,
+    enable_upsample: bool | None = None,
+    seed: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The JSON body of a video task create: unset options are left out, so the gateway's defaults apply."""
+    body: dict[str, Any] = {"model": model, "prompt": prompt}
+    optional = {
+        "aspect_ratio": aspect_ratio,
+        "enhance_prompt": enhance_prompt,
+        "enable_upsample": enable_upsample,
+        "seed": seed,
+    }
+    body.update({key: value for key, value in optional.items() if value is not None})
+    if images:
+        body["images"] = list(images)
+    body.update(extra)
+    return body
+
+
 class VideoAPI:
     """Veo3 async tasks on `/v1/video/generations`."""
 
@@ -85,18 +116,21 @@ class VideoAPI:
         **extra: Any,
     ) -> TaskView:
         """Submit a video task (billed by the gateway); poll it with `get`."""
-        body: dict[str, Any] = {"model": model, "prompt": prompt}
-        optional = {
-            "aspect_ratio": aspect_ratio,
-            "enhance_prompt": enhance_prompt,
-            "enable_upsample": enable_upsample,
-            "seed": seed,
-        }
-        body.update({key: value for key, value in optional.items() if value is not None})
-        if images:
-            body["images"] = list(images)
-        body.update(extra)
-        response = self._http.request("POST", "/v1/video/generations", kind=CallKind.SUBMIT, json_body=body)
+        body = video_create_body(
+            model=model,
+            prompt=prompt,
+            aspect_ratio=aspect_ratio,
+            images=images,
+            enhance_prompt=enhance_prompt,
+            enable_upsample=enable_upsample,
+            seed=seed,
+            **extra,
+        )
+        return self.submit(body)
+
+    def submit(self, body: Mapping[str, Any]) -> TaskView:
+        """Send a create body exactly as given (billed by the gateway); poll the task with `get`."""
+        response = self._http.request("POST", VIDEO_CREATE_PATH, kind=CallKind.SUBMIT, json_body=dict(body))
         return task_from_create_response(response)
 
     def get(self, task_id: str) -> TaskView:

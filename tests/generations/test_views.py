@@ -972,7 +972,12 @@ def test_generation_character_starts_a_character_from_a_sora_video(
 
     response = client_for(user).post(
         reverse("generation_character", args=[video.pk]),
-        {"name": "Fox", "timestamps": "2,4.5", "real_person": "on"},
+        {
+            "name": "Fox",
+            "timestamps": "2,4.5",
+            "real_person": "on",
+            "clip_url": "https://cdn.example.com/fox.mp4",
+        },
     )
 
     assert response.status_code == 302
@@ -983,6 +988,7 @@ def test_generation_character_starts_a_character_from_a_sora_video(
         "timestamps": "2,4.5",
         "name": "Fox",
         "real_person": True,
+        "clip_url": "https://cdn.example.com/fox.mp4",
     }
 
 

@@ -369,6 +369,26 @@ def run_watermark_removal(run: Run) -> Answer:
     return _stream_media(run, stream, expected=MediaKind.VIDEO)
 
 
+# Progress lines without a percentage ("> 排队中.", "> 🎬 开始生成视频" and Veo3's trailing dots) still
+# show the job moving: each advances the bar a little, never past ESTIMATE_CAP, so a reported percentage
+# (always taken, as it only moves forward) stays the truth.
+LINE_STEP = 5
+DOT_STEP = 3
+ESTIMATE_CAP = 90
+
+
+def _estimated_percent(current: int, event: TextDelta | ProgressUpdate) -> int | None:
+    """Where a progress event puts the bar: its own percentage, or a small step for a line or a dot."""
+    if isinstance(event, ProgressUpdate):
+        if event.percent is not None:
+            return event.percent
+        return max(current, min(ESTIMATE_CAP, current + LINE_STEP))
+    dots = event.text.strip()
+    if dots and set(dots) == {"."}:
+        return max(current, min(ESTIMATE_CAP, current + DOT_STEP * len(dots)))
+    return None
+
+
 def _follow(run: Run, stream: ChatStream | MediaStream) -> tuple[object, Usage | None]:
     """Saves a streamed answer as it arrives; returns its last event (the result) and the usage reported."""
     last: object = None
@@ -376,10 +396,8 @@ def _follow(run: Run, stream: ChatStream | MediaStream) -> tuple[object, Usage |
     with stream:
         for event in stream:
             run.answering(stream.request_id)
-            if isinstance(event, TextDelta):
-                run.save(text=stream.text)
-            elif isinstance(event, ProgressUpdate):
-                run.save(text=stream.text, percent=event.percent)
+            if isinstance(event, TextDelta | ProgressUpdate):
+                run.save(text=stream.text, percent=_estimated_percent(run.progress, event))
             elif isinstance(event, UsageReport):
                 usage = event.usage
             else:

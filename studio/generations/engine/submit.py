@@ -138,7 +138,9 @@ def settle_submit_error(generation: Generation, exc: UpstreamError, *, message: 
 
 def _mark_submitted(generation: Generation, submitted: Submitted) -> Status:
     now = timezone.now()
-    gateway.record_response(generation, submitted.raw, request_id=submitted.request_id)
+    gateway.record_response(
+        generation, submitted.raw, request_id=submitted.request_id, status_code=submitted.status_code
+    )
     for note in submitted.notes:
         generation.log(GenerationEvent.Kind.NOTE, message=note)
     # A late answer still counts: a row the sweeper marked "outcome unknown" learns its task id here.
@@ -240,6 +242,6 @@ def _error_payload(exc: UpstreamError) -> dict[str, Any]:
         "class": type(exc).__name__,
         "code": exc.code,
         "status_code": exc.status_code,
-        "gateway_message": exc.gateway_message,
+        "gateway_message": gateway.without_secrets(exc.gateway_message),
         "request_id": exc.request_id,
     }

@@ -50,6 +50,7 @@ class Submitted:
     raw: Mapping[str, Any] | None
     view: TaskView | None = None
     notes: tuple[str, ...] = field(default=())
+    status_code: int | None = None
 
 
 Inputs = Mapping[str, Sequence[InputAsset]]
@@ -78,4 +79,10 @@ def asset_data_url(asset: InputAsset) -> str:
 
 
 def from_view(view: TaskView) -> Submitted:
-    return Submitted(task_id=view.task_id, request_id=view.request_id, raw=view.raw, view=view)
+    return Submitted(
+        task_id=view.task_id,
+        request_id=view.request_id,
+        raw=view.raw,
+        view=view,
+        status_code=view.status_code,
+    )

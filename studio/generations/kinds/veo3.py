@@ -21,7 +21,8 @@ from studio.generations.kinds._payload import (
     from_view,
     redact,
 )
-from studio.upstream import Capability, GatewayClient
+from studio.upstream import Capability, GatewayClient, video_create_body
+from studio.upstream.video import VIDEO_CREATE_PATH
 
 
 def submit_veo3(
@@ -29,24 +30,17 @@ def submit_veo3(
 ) -> Submitted:
     params = generation.params
     images = [asset_data_url(asset) for asset in inputs.get("first_frame", ())]
-    body = {
-        "model": generation.model,
-        "prompt": generation.prompt,
-        "aspect_ratio": params.get("aspect_ratio") or None,
-        "images": images,
-        "enhance_prompt": params.get("enhance_prompt"),
-        "enable_upsample": params.get("enable_upsample"),
-    }
-    record({"method": "POST", "path": "/v1/video/generations", "body": redact(body)})
-    view = client.video.create(
+    # Built once: the record shows the very object that is sent (with data URLs summarised).
+    body = video_create_body(
         model=generation.model,
         prompt=generation.prompt,
-        aspect_ratio=body["aspect_ratio"],
+        aspect_ratio=params.get("aspect_ratio") or None,
         images=images,
-        enhance_prompt=body["enhance_prompt"],
-        enable_upsample=body["enable_upsample"],
+        enhance_prompt=params.get("enhance_prompt"),
+        enable_upsample=params.get("enable_upsample"),
     )
-    return from_view(view)
+    record({"method": "POST", "path": VIDEO_CREATE_PATH, "body": redact(body)})
+    return from_view(client.video.submit(body))
 
 
 VEO3_VIDEO = KindSpec(

@@ -40,6 +40,13 @@ def progress_lines(text: str) -> list[str]:
 
 
 @register.filter
+def latest_progress_line(text: str) -> str:
+    """The newest progress line of an answer still arriving, as plain text ("" when it has none)."""
+    lines = progress_lines(text)
+    return lines[-1] if lines else ""
+
+
+@register.filter
 def gateway_text(text: str) -> str:
     """Text the gateway wrote (often Chinese Markdown) as plain words; the template still escapes it."""
     return plain_text(text)
