@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,8 @@ from studio.costs.models import (
     ModelPrice,
     QuotaType,
     SpendCounter,
+    SpendDay,
+    local_day,
     month_start,
 )
 from studio.generations.kinds import KINDS, PriceBasis
@@ -207,9 +209,10 @@ def reserve_cost(*, generation: Generation) -> Charge:
     that records the generation. Raises CostRefused when a budget would be passed, and the caller must then
     roll that transaction back (start_generation does), as some counters may already have been raised.
 
-    Side effects: a Charge row and the month's spend counters of the team, project and member. A priced
-    submit costs five queries: the settings, the price, the counters' insert-if-missing, one guarded
-    UPDATE of all three counters, and the charge.
+    Side effects: a Charge row, the month's spend counters of the team, project and member, and the day's
+    spend rows. A priced submit costs seven queries: the settings, the price, the counters'
+    insert-if-missing, one guarded UPDATE of all three counters, the charge, and the day's rows'
+    insert-if-missing and UPDATE.
     """
     settings = cost_settings_for(generation.team_id)
     estimate = estimate_cost(
@@ -220,7 +223,8 @@ def reserve_cost(*, generation: Generation) -> Charge:
         prompt=generation.prompt,
         cost_settings=settings,
     )
-    month = month_start(generation.created_at, settings.time_zone)
+    day = local_day(generation.created_at, settings.time_zone)
+    month = day.replace(day=1)
     if estimate.amount is None:
         budgets = _applicable_budgets(generation.team_id, generation.project_id, generation.created_by_id)
         if budgets:
@@ -241,7 +245,7 @@ def reserve_cost(*, generation: Generation) -> Charge:
         budgets = _applicable_budgets(generation.team_id, generation.project_id, generation.created_by_id)
         budget, used = _passed_budget(budgets, month, estimate.amount)
         raise _refusal(budget, used, settings.currency)
-    return Charge.objects.create(
+    charge = Charge.objects.create(
         generation=generation,
         team_id=generation.team_id,
         project_id=generation.project_id,
@@ -251,10 +255,73 @@ def reserve_cost(*, generation: Generation) -> Charge:
         price_name=estimate.basis.price_name,
         created_at=generation.created_at,
         month=month,
+        day=day,
         estimate=estimate.amount,
         amount=estimate.amount,
         currency=settings.currency,
     )
+    _add_to_spend_days(charge, amount=estimate.amount or 0, estimated=estimate.amount or 0, count=1)
+    return charge
+
+
+def _spend_day_keys(charge: Charge) -> list[tuple[str, str]]:
+    return [
+        (SpendDay.Dimension.PROJECT.value, str(charge.project_id)),
+        (SpendDay.Dimension.MODEL.value, charge.model),
+        (SpendDay.Dimension.KIND.value, charge.kind),
+    ]
+
+
+def _add_to_spend_days(charge: Charge, *, amount: int, estimated: int, count: int) -> None:
+    """Adds a charge's change to its day's project, model and kind rows (created if missing): two queries."""
+    keys = _spend_day_keys(charge)
+    user_pk = charge.user_id or 0
+    SpendDay.objects.bulk_create(
+        [
+            SpendDay(team_id=charge.team_id, day=charge.day, user_pk=user_pk, dimension=dimension, key=key)
+            for dimension, key in keys
+        ],
+        ignore_conflicts=True,
+    )
+    which = Q()
+    for dimension, key in keys:
+        which |= Q(dimension=dimension, key=key)
+    SpendDay.objects.filter(which, team_id=charge.team_id, day=charge.day, user_pk=user_pk).update(
+        amount=F("amount") + amount, estimated=F("estimated") + estimated, count=F("count") + count
+    )
+
+
+def rebuild_spend_days(*, team: Team) -> int:
+    """Adds the team's charges up into its daily spend rows again (after bulk imports or repairs).
+
+    Side effects: replaces the team's SpendDay rows; returns how many there are now.
+    """
+    charges = Charge.objects.for_team(team).counted().order_by()
+    estimated = Sum("amount", filter=Q(is_estimated=True))
+    rows = [
+        SpendDay(
+            team=team,
+            day=row["day"],
+            user_pk=row["user_id"] or 0,
+            dimension=dimension,
+            key=str(row[field]),
+            amount=row["total"] or 0,
+            estimated=row["estimated"] or 0,
+            count=row["count"],
+        )
+        for dimension, field in (
+            (SpendDay.Dimension.PROJECT, "project_id"),
+            (SpendDay.Dimension.MODEL, "model"),
+            (SpendDay.Dimension.KIND, "kind"),
+        )
+        for row in charges.values("day", "user_id", field).annotate(
+            total=Sum("amount"), estimated=estimated, count=Count("pk")
+        )
+    ]
+    with transaction.atomic():
+        SpendDay.objects.filter(team=team).delete()
+        SpendDay.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
 
 
 def _reported_quota(payload: Any) -> int | None:
@@ -318,6 +385,12 @@ def settle_cost(
     else:
         final, estimated = charge.estimate, True
     delta = (final or 0) - (charge.amount or 0)
+    estimated_delta = ((final or 0) if estimated else 0) - (
+        (charge.amount or 0) if charge.is_estimated else 0
+    )
+    count_delta = 0 if was_charged else -1
+    if delta or estimated_delta or count_delta:
+        _add_to_spend_days(charge, amount=delta, estimated=estimated_delta, count=count_delta)
     if delta:
         scopes = Q()
         for scope, scope_id in _scopes(charge.team_id, charge.project_id, charge.user_id):

@@ -10,7 +10,7 @@ from django.db import connection
 
 from studio.accounts.models import AuditEvent, Role
 from studio.costs import services
-from studio.costs.models import MICROS, Budget, Charge, ModelPrice, SpendCounter
+from studio.costs.models import MICROS, Budget, Charge, ModelPrice, SpendCounter, SpendDay
 from studio.generations.gateway import client_for
 from studio.generations.models import Generation, Kind, Status
 from studio.generations.services import GenerationRuleError, cancel_generation, start_generation
@@ -130,7 +130,7 @@ def test_submit_over_budget_is_refused_naming_the_budget_and_who_can_raise_it(  
     assert SpendCounter.objects.get(scope="project", scope_id=project.pk).amount == 800_000
 
 
-def test_reserving_a_priced_submit_takes_five_queries(  # type: ignore[no-untyped-def]
+def test_reserving_a_priced_submit_takes_seven_queries(  # type: ignore[no-untyped-def]
     priced_team, project, user, django_assert_num_queries
 ) -> None:
     services.save_budget(team=priced_team, actor=user, scope="team", limit=10 * MICROS, warn_percent=80)
@@ -146,8 +146,9 @@ def test_reserving_a_priced_submit_takes_five_queries(  # type: ignore[no-untype
         prompt="a fox",
     )
 
-    # Settings, price, counters' insert-if-missing, one guarded UPDATE of all three counters, the charge.
-    with django_assert_num_queries(5):
+    # Settings, price, counters' insert-if-missing, one guarded UPDATE of all three counters, the charge,
+    # and the day's spend rows: insert-if-missing and one UPDATE.
+    with django_assert_num_queries(7):
         services.reserve_cost(generation=generation)
 
     assert SpendCounter.objects.get(scope="team", scope_id=priced_team.pk).amount == 400_000
@@ -345,8 +346,46 @@ def test_month_spend_totals_count_estimates_apart(priced_team, project, user) ->
 
     settled = start(project, user)
     start(project, user, model="veo3")
-    Charge.objects.filter(generation=settled).update(is_estimated=False, state="settled")
+    # The gateway reports 0.50 for the first: the actual, no longer an estimate.
+    services.settle_cost(
+        generation=settled, previous="running", status=Status.SUCCEEDED, fields={}, payload={"quota": 250_000}
+    )
 
     figures = month_spend(priced_team, zone_name="UTC", member=None)
 
-    assert (figures.total, figures.count, figures.estimated) == (2_400_000, 2, 2_000_000)
+    assert (figures.total, figures.count, figures.estimated) == (2_500_000, 2, 2_000_000)
+
+
+def test_spend_days_follow_reserve_settle_and_release_as_a_recount_would(  # type: ignore[no-untyped-def]
+    priced_team, project, user, member_of
+) -> None:
+    from studio.costs.spend import month_spend
+
+    member = member_of(Role.MEMBER)
+    other_project = factories.make_project(priced_team, "Trailer")
+    settled = start(project, user)
+    start(other_project, member, model="veo3")
+    cancel_generation(generation=start(project, member), user=member)
+    services.settle_cost(
+        generation=settled, previous="running", status=Status.SUCCEEDED, fields={}, payload={"quota": 250_000}
+    )
+    kept = sorted(
+        SpendDay.objects.values_list("day", "user_pk", "dimension", "key", "amount", "estimated", "count")
+    )
+
+    services.rebuild_spend_days(team=priced_team)
+
+    recounted = SpendDay.objects.values_list(
+        "day", "user_pk", "dimension", "key", "amount", "estimated", "count"
+    )
+    # The released charge leaves rows at zero behind; a recount has none for it.
+    assert [row for row in kept if row[-1]] == sorted(recounted)
+    figures = month_spend(priced_team, zone_name="UTC", member=None)
+    assert (figures.total, figures.count) == (2_500_000, 2)
+    assert sorted((bar.label, bar.amount) for bar in figures.by_project.bars) == [
+        (project.name, 500_000),
+        ("Trailer", 2_000_000),
+    ]
+    assert [bar.amount for bar in month_spend(priced_team, zone_name="UTC", member=member).by_model.bars] == [
+        2_000_000
+    ]
