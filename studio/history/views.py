@@ -103,7 +103,11 @@ def _gallery(
     queryset: QuerySet[Generation] = base.in_trash() if trash else base.alive()
     queryset = history.filter_generations(queryset, form.filters(), user=request.user)
     page = history.gallery_page(
-        queryset, user=request.user, cursor=request.GET.get("cursor", ""), size=_page_size(request)
+        queryset,
+        user=request.user,
+        cursor=request.GET.get("cursor", ""),
+        size=_page_size(request),
+        sort=form.chosen_sort(),
     )
     query = request.GET.copy()
     query.pop("cursor", None)
