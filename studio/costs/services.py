@@ -336,6 +336,27 @@ def _reported_quota(payload: Any) -> int | None:
     return None
 
 
+def _from_other_ratios(generation: Generation, payload: Any) -> int | None:
+    """The cost a create answer's billing ratios imply (`{"seconds": 8}`): the per-call price times every
+    ratio, as the gateway multiplies them; None without ratios or a per-call price."""
+    ratios = payload.get("other_ratios") if isinstance(payload, Mapping) else None
+    if not isinstance(ratios, Mapping) or not ratios:
+        return None
+    price_name = (
+        KINDS[generation.kind]
+        .priced(model=generation.model, params=generation.params, prompt=generation.prompt)
+        .price_name
+    )
+    price = effective_prices(generation.team_id, [price_name]).get(price_name)
+    if price is None or not price.is_per_call:
+        return None
+    calls = 1.0
+    for ratio in ratios.values():
+        calls *= float(ratio)
+    group_ratio = cost_settings_for(generation.team_id).group_ratio
+    return cost_of(price, PriceBasis(price_name, calls=calls), group_ratio)
+
+
 def _from_usage(charge: Charge, usage: Any) -> int | None:
     """The actual cost from a chat, images or audio answer's token `usage`, for a per-token price."""
     if not isinstance(usage, Mapping):
@@ -359,6 +380,13 @@ def settle_cost(
 
     Side effects: the Charge row and the spend counters of its month.
     """
+    if status == Status.SUBMITTED:
+        from_ratios = _from_other_ratios(generation, payload)
+        if from_ratios is not None:
+            Charge.objects.filter(generation_id=generation.pk, reported__isnull=True).update(
+                reported=from_ratios
+            )
+        return
     if status == Status.INGESTING:
         reported = _reported_quota(payload)
         if reported is not None:

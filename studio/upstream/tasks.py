@@ -105,6 +105,8 @@ class TaskView:
     character_username: str | None = None
     request_id: str | None = None
     raw: Mapping[str, Any] | None = None
+    # The create answer's billing ratios (`X-New-Api-Other-Ratios`), when the gateway sent them.
+    other_ratios: Mapping[str, float] | None = None
 
     @property
     def is_finished(self) -> bool:

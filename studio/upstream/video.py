@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from studio.upstream.errors import MalformedResponse
@@ -21,7 +22,8 @@ from studio.upstream.transport import (
 def task_from_create_response(
     response: GatewayResponse, *, parse: Callable[..., TaskView] = parse_video_task
 ) -> TaskView:
-    """Read a create reply: `{"task_id"}` (2025) or a whole task object (newer gateways)."""
+    """Read a create reply: `{"task_id"}` (2025) or a whole task object (newer gateways), with the billing
+    ratios of its `X-New-Api-Other-Ratios` header."""
     payload = response.json_object()
     error = error_from_payload(payload, status_code=response.status_code, request_id=response.request_id)
     if error is not None:
@@ -42,7 +44,8 @@ def task_from_create_response(
             request_id=response.request_id,
         )
     if "status" in payload or "progress" in payload:
-        return parse(payload, request_id=response.request_id)
+        view = parse(payload, request_id=response.request_id)
+        return replace(view, other_ratios=response.other_ratios) if response.other_ratios else view
     return TaskView(
         task_id=task_id,
         status=TaskStatus.QUEUED,
@@ -50,6 +53,7 @@ def task_from_create_response(
         gateway_status="",
         request_id=response.request_id,
         raw=payload,
+        other_ratios=response.other_ratios,
     )
 
 

@@ -389,3 +389,32 @@ def test_spend_days_follow_reserve_settle_and_release_as_a_recount_would(  # typ
     assert [bar.amount for bar in month_spend(priced_team, zone_name="UTC", member=member).by_model.bars] == [
         2_000_000
     ]
+
+
+def test_sora_actual_cost_comes_from_the_billing_ratios_of_the_create_answer(
+    sandbox_project, priced_team, user, drive
+) -> None:  # type: ignore[no-untyped-def]
+    generation = drive(
+        start(sandbox_project, user, kind=Kind.SORA2_VIDEO, model="sora-2", params={"seconds": "8"})
+    )
+
+    assert generation.status == Status.SUCCEEDED
+    submitted = generation.events.get(status_to=Status.SUBMITTED)
+    assert submitted.payload == {"other_ratios": {"seconds": 8.0}}
+    charge = Charge.objects.get(generation=generation)
+    # sora-2 is 0.10 a second on the sandbox: eight seconds as the gateway reported them, not estimated.
+    assert (charge.amount, charge.is_estimated, charge.state) == (800_000, False, "settled")
+
+
+def test_sora_remix_is_estimated_from_its_parents_seconds(sandbox_project, priced_team, user, drive) -> None:  # type: ignore[no-untyped-def]
+    from studio.generations.services import remix_sora_video
+
+    parent = drive(
+        start(sandbox_project, user, kind=Kind.SORA2_VIDEO, model="sora-2", params={"seconds": "12"})
+    )
+
+    remix = remix_sora_video(generation=parent, user=user, prompt="at night")
+
+    assert Charge.objects.get(generation=remix).estimate == 1_200_000
+    remix = drive(remix)
+    assert Charge.objects.get(generation=remix).amount == 1_200_000
