@@ -431,6 +431,29 @@ def settle_cost(
     charge.save(update_fields=["amount", "is_estimated", "state", "settled_at"])
 
 
+def price_labels(team: Team) -> dict[str, str]:
+    """Each priced model's price in force as people read it, the group ratio included ("0.40 USD a call").
+
+    Two queries: the settings and the prices. A model missing here has no known price.
+    """
+    settings = cost_settings_for(team)
+    labels: dict[str, str] = {}
+    for name, price in effective_prices(team).items():
+        if price.is_per_call:
+            amount = _micros(price.model_price * settings.group_ratio * MICROS)
+            labels[name] = _("%(amount)s %(currency)s a call") % {
+                "amount": format_amount(amount),
+                "currency": settings.currency,
+            }
+        else:
+            amount = _micros(price.per_million_tokens * settings.group_ratio * MICROS)
+            labels[name] = _("%(amount)s %(currency)s per million prompt tokens") % {
+                "amount": format_amount(amount),
+                "currency": settings.currency,
+            }
+    return labels
+
+
 def format_amount(micros: int | None) -> str:
     """An amount with two decimals, or up to four for amounts under one unit ("0.0012")."""
     if micros is None:

@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseStopPolling, reswap, retarget
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import EDITOR_ROLES, Membership
+from studio.costs.services import price_labels
 from studio.generations import catalogue, mj_buttons, services
 from studio.generations.engine import capacity
 from studio.generations.forms import (
@@ -575,6 +576,7 @@ def team_models(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
         "team": membership.team,
         "membership": membership,
         "page": catalogue.catalogue_page(membership.team),
+        "prices": price_labels(membership.team),
     }
     template = "generations/team_models.html"
     if request.htmx:
@@ -604,6 +606,7 @@ def team_models_refresh(request: AuthenticatedHttpRequest, team_id: int) -> Http
         "team": membership.team,
         "membership": membership,
         "page": catalogue.catalogue_page(membership.team),
+        "prices": price_labels(membership.team),
         "refresh_note": note,
         "refresh_ok": ok,
     }
