@@ -181,6 +181,8 @@ class SpendCounter(models.Model):
     scope_id = models.BigIntegerField()
     month = models.DateField()
     amount = models.BigIntegerField(default=0)
+    # Whether the scope's budget warning was sent this month: once per budget per month.
+    warned = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

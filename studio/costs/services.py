@@ -37,6 +37,8 @@ from studio.costs.models import (
 )
 from studio.generations.kinds import KINDS, PriceBasis
 from studio.generations.models import Generation, Status
+from studio.notifications.models import NotificationKind
+from studio.notifications.services import notify
 from studio.projects.models import Project
 from studio.upstream import GatewayClient, PriceList, UpstreamError
 
@@ -144,23 +146,83 @@ def _reserve_in_counters(
         ],
         ignore_conflicts=True,
     )
-    budget = (
-        Budget.objects.filter(team_id=OuterRef("team_id"), scope=OuterRef("scope"))
-        .filter(
-            Q(scope=Budget.Scope.TEAM)
-            | Q(scope=Budget.Scope.PROJECT, project_id=OuterRef("scope_id"))
-            | Q(scope=Budget.Scope.MEMBER, user_id=OuterRef("scope_id"))
-        )
-        .values("limit")[:1]
-    )
-    which = Q()
-    for scope, scope_id in scopes:
-        which |= Q(scope=scope, scope_id=scope_id)
-    within = Q(amount__lte=Coalesce(Subquery(budget), F("amount") + amount) - amount)
-    updated = SpendCounter.objects.filter(which, within, team_id=team_id, month=month).update(
+    limit = Subquery(_counters_budget().values("limit")[:1])
+    within = Q(amount__lte=Coalesce(limit, F("amount") + amount) - amount)
+    updated = SpendCounter.objects.filter(_counters_of(scopes), within, team_id=team_id, month=month).update(
         amount=F("amount") + amount
     )
     return updated == len(scopes)
+
+
+def _counters_budget() -> Any:
+    """The budget of the spend counter in the outer query (for subqueries on SpendCounter)."""
+    return Budget.objects.filter(team_id=OuterRef("team_id"), scope=OuterRef("scope")).filter(
+        Q(scope=Budget.Scope.TEAM)
+        | Q(scope=Budget.Scope.PROJECT, project_id=OuterRef("scope_id"))
+        | Q(scope=Budget.Scope.MEMBER, user_id=OuterRef("scope_id"))
+    )
+
+
+def _counters_of(scopes: list[tuple[str, int]]) -> Q:
+    which = Q()
+    for scope, scope_id in scopes:
+        which |= Q(scope=scope, scope_id=scope_id)
+    return which
+
+
+def warn_of_budgets(*, team_id: int, scopes: list[tuple[str, int]], month: Any) -> int:
+    """Notifies the team's owners and admins (and the member, for a member budget) of each budget whose
+    month just reached its warning level, once per budget per month; returns how many were notified.
+
+    Side effects: one query when no budget crossed; otherwise the counter's `warned` flag, set with a
+    compare-and-set so concurrent submits warn once, and the notifications (e-mails after commit).
+    """
+    budget = _counters_budget()
+    crossed = (
+        SpendCounter.objects.filter(_counters_of(scopes), team_id=team_id, month=month, warned=False)
+        .annotate(
+            limit=Subquery(budget.values("limit")[:1]),
+            warn_percent=Subquery(budget.values("warn_percent")[:1]),
+            hundredfold=F("amount") * 100,
+        )
+        .filter(limit__isnull=False, hundredfold__gte=F("limit") * F("warn_percent"))
+    )
+    warned = 0
+    for counter in crossed:
+        if not SpendCounter.objects.filter(pk=counter.pk, warned=False).update(warned=True):
+            continue
+        for budget_row in _applicable_budgets(team_id, *_scope_ids(counter)):
+            if (budget_row.scope, budget_row.scope_id) == (counter.scope, counter.scope_id):
+                _notify_budget_warning(budget_row, counter.amount)
+                warned += 1
+    return warned
+
+
+def _scope_ids(counter: SpendCounter) -> tuple[int, int | None]:
+    """The project and member ids to look a counter's budget up by (0 never matches a row)."""
+    return (
+        counter.scope_id if counter.scope == Budget.Scope.PROJECT else 0,
+        counter.scope_id if counter.scope == Budget.Scope.MEMBER else 0,
+    )
+
+
+def _notify_budget_warning(budget: Budget, used: int) -> None:
+    managers = [
+        membership.user
+        for membership in Membership.objects.filter(
+            team_id=budget.team_id, role__in=MANAGER_ROLES
+        ).select_related("user")
+    ]
+    recipients = managers + ([budget.user] if budget.user is not None else [])
+    notify(
+        recipients=recipients,
+        team=budget.team,
+        kind=NotificationKind.BUDGET_WARNING,
+        params={
+            "budget": budget.describe(),
+            "percent": int(used * 100 / budget.limit) if budget.limit else 100,
+        },
+    )
 
 
 def _passed_budget(budgets: list[Budget], month: Any, amount: int) -> tuple[Budget, int]:
@@ -245,6 +307,12 @@ def reserve_cost(*, generation: Generation) -> Charge:
         budgets = _applicable_budgets(generation.team_id, generation.project_id, generation.created_by_id)
         budget, used = _passed_budget(budgets, month, estimate.amount)
         raise _refusal(budget, used, settings.currency)
+    else:
+        warn_of_budgets(
+            team_id=generation.team_id,
+            scopes=_scopes(generation.team_id, generation.project_id, generation.created_by_id),
+            month=month,
+        )
     charge = Charge.objects.create(
         generation=generation,
         team_id=generation.team_id,
@@ -420,10 +488,12 @@ def settle_cost(
     if delta or estimated_delta or count_delta:
         _add_to_spend_days(charge, amount=delta, estimated=estimated_delta, count=count_delta)
     if delta:
-        scopes = Q()
-        for scope, scope_id in _scopes(charge.team_id, charge.project_id, charge.user_id):
-            scopes |= Q(scope=scope, scope_id=scope_id)
-        SpendCounter.objects.filter(scopes, month=charge.month).update(amount=F("amount") + delta)
+        scopes = _scopes(charge.team_id, charge.project_id, charge.user_id)
+        SpendCounter.objects.filter(_counters_of(scopes), month=charge.month).update(
+            amount=F("amount") + delta
+        )
+        if delta > 0:
+            warn_of_budgets(team_id=charge.team_id, scopes=scopes, month=charge.month)
     charge.amount = final
     charge.is_estimated = estimated
     charge.state = Charge.State.SETTLED if was_charged else Charge.State.RELEASED

@@ -130,7 +130,7 @@ def test_submit_over_budget_is_refused_naming_the_budget_and_who_can_raise_it(  
     assert SpendCounter.objects.get(scope="project", scope_id=project.pk).amount == 800_000
 
 
-def test_reserving_a_priced_submit_takes_seven_queries(  # type: ignore[no-untyped-def]
+def test_reserving_a_priced_submit_takes_eight_queries(  # type: ignore[no-untyped-def]
     priced_team, project, user, django_assert_num_queries
 ) -> None:
     services.save_budget(team=priced_team, actor=user, scope="team", limit=10 * MICROS, warn_percent=80)
@@ -147,8 +147,8 @@ def test_reserving_a_priced_submit_takes_seven_queries(  # type: ignore[no-untyp
     )
 
     # Settings, price, counters' insert-if-missing, one guarded UPDATE of all three counters, the charge,
-    # and the day's spend rows: insert-if-missing and one UPDATE.
-    with django_assert_num_queries(7):
+    # the day's spend rows (insert-if-missing and one UPDATE), and the look for budgets past their warning.
+    with django_assert_num_queries(8):
         services.reserve_cost(generation=generation)
 
     assert SpendCounter.objects.get(scope="team", scope_id=priced_team.pk).amount == 400_000
@@ -418,3 +418,48 @@ def test_sora_remix_is_estimated_from_its_parents_seconds(sandbox_project, price
     assert Charge.objects.get(generation=remix).estimate == 1_200_000
     remix = drive(remix)
     assert Charge.objects.get(generation=remix).amount == 1_200_000
+
+
+def test_crossing_a_budgets_warning_level_notifies_managers_and_the_member_once_a_month(  # type: ignore[no-untyped-def]
+    priced_team, project, user, member_of
+) -> None:
+    from studio.notifications.models import Notification
+
+    admin = member_of(Role.ADMIN)
+    member = member_of(Role.MEMBER)
+    bystander = member_of(Role.MEMBER)
+    # 2.00 with a warning at 50%: the third 0.40 submit reaches 1.20 (60%).
+    services.save_budget(
+        team=priced_team, actor=user, scope="member", user=member, limit=2 * MICROS, warn_percent=50
+    )
+    start(project, member)
+    start(project, member)
+    assert not Notification.objects.exists()
+
+    start(project, member)
+    start(project, member)
+
+    warnings = Notification.objects.filter(kind="budget_warning")
+    assert sorted(warnings.values_list("recipient_id", flat=True)) == sorted([user.pk, admin.pk, member.pk])
+    assert warnings.first().params == {"budget": f"the monthly budget of {member.name}", "percent": 60}
+    assert bystander.pk not in warnings.values_list("recipient_id", flat=True)
+
+
+def test_settling_above_the_estimate_can_cross_the_warning_level(priced_team, project, user) -> None:  # type: ignore[no-untyped-def]
+    from studio.notifications.models import Notification
+
+    services.save_budget(team=priced_team, actor=user, scope="team", limit=MICROS, warn_percent=80)
+    generation = start(project, user)
+    assert not Notification.objects.exists()
+
+    # The gateway reports 0.90 for a 0.40 estimate: 90% of the team's budget.
+    services.settle_cost(
+        generation=generation,
+        previous="running",
+        status=Status.SUCCEEDED,
+        fields={},
+        payload={"quota": 450_000},
+    )
+
+    warning = Notification.objects.get(kind="budget_warning", recipient=user)
+    assert warning.params == {"budget": "the team's monthly budget", "percent": 90}

@@ -52,6 +52,11 @@ class Migration(migrations.Migration):
             name='day',
             field=models.DateField(null=True),
         ),
+        migrations.AddField(
+            model_name='spendcounter',
+            name='warned',
+            field=models.BooleanField(default=False),
+        ),
         migrations.CreateModel(
             name='SpendDay',
             fields=[
