@@ -111,17 +111,21 @@ def month_spend(team: Team, *, zone_name: str, member: User | None) -> Spend:
     days: dict[date, int] = defaultdict(int)
     members: dict[int, int] = defaultdict(int)
     total = count = estimated = 0
-    for row in (
+    for day_row in (
         rows.filter(dimension=SpendDay.Dimension.KIND)
         .order_by()
         .values("day", "user_pk")
         .annotate(total=Sum("amount"), count=Sum("count"), estimated=Sum("estimated"))
     ):
-        if not row["count"]:
+        if not day_row["count"]:
             continue  # only released charges: nothing was spent that day
-        days[row["day"]] += row["total"]
-        members[row["user_pk"]] += row["total"]
-        total, count, estimated = total + row["total"], count + row["count"], estimated + row["estimated"]
+        days[day_row["day"]] += day_row["total"]
+        members[day_row["user_pk"]] += day_row["total"]
+        total, count, estimated = (
+            total + day_row["total"],
+            count + day_row["count"],
+            estimated + day_row["estimated"],
+        )
     project_names = dict(
         Project.objects.filter(team=team, pk__in=list(by_dimension["project"])).values_list("pk", "name")
     )
