@@ -181,6 +181,8 @@ class SpendCounter(models.Model):
     scope_id = models.BigIntegerField()
     month = models.DateField()
     amount = models.BigIntegerField(default=0)
+    # Whether the scope's budget warning was sent this month: once per budget per month.
+    warned = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -222,8 +224,9 @@ class Charge(models.Model):
     model = models.CharField(max_length=120)
     price_name = models.CharField(max_length=120)
     created_at = models.DateTimeField(default=timezone.now)
-    # The first day of the budget month (team time zone) the charge counts in.
+    # The first day of the budget month (team time zone) the charge counts in, and its day there.
     month = models.DateField()
+    day = models.DateField()
     # None when no price was known: "price unknown", never 0.
     estimate = models.BigIntegerField(null=True, blank=True)
     amount = models.BigIntegerField(null=True, blank=True)
@@ -252,7 +255,44 @@ class Charge(models.Model):
         return self.amount is None
 
 
+class SpendDay(models.Model):
+    """One day's spend (team time zone) of one member on one project, model or kind, kept as charges are
+    reserved and settled, so the spend page adds up a few thousand of these instead of every charge.
+
+    Each charge counts in three rows, one per dimension; `key` is the project's id, the model or the kind.
+    """
+
+    class Dimension(models.TextChoices):
+        PROJECT = "project", _("Project")
+        MODEL = "model", _("Model")
+        KIND = "kind", _("Kind")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    # The member's id, 0 for none: a plain number so a deleted member's spend stays in the totals.
+    user_pk = models.BigIntegerField(default=0)
+    dimension = models.CharField(max_length=8, choices=Dimension.choices)
+    key = models.CharField(max_length=120)
+    amount = models.BigIntegerField(default=0)
+    estimated = models.BigIntegerField(default=0)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("team", "day", "user_pk", "dimension", "key"), name="unique_spend_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.key} on {self.day}: {self.amount}"
+
+
+def local_day(moment: Any, zone: str) -> date:
+    """`moment`'s date in the time zone `zone`."""
+    return timezone.localtime(moment, zoneinfo.ZoneInfo(zone)).date()
+
+
 def month_start(moment: Any, zone: str) -> date:
     """The first day of `moment`'s month in the time zone `zone`."""
-    local = timezone.localtime(moment, zoneinfo.ZoneInfo(zone))
-    return local.date().replace(day=1)
+    return local_day(moment, zone).replace(day=1)

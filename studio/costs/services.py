@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,10 +31,14 @@ from studio.costs.models import (
     ModelPrice,
     QuotaType,
     SpendCounter,
+    SpendDay,
+    local_day,
     month_start,
 )
 from studio.generations.kinds import KINDS, PriceBasis
 from studio.generations.models import Generation, Status
+from studio.notifications.models import NotificationKind
+from studio.notifications.services import notify
 from studio.projects.models import Project
 from studio.upstream import GatewayClient, PriceList, UpstreamError
 
@@ -142,23 +146,83 @@ def _reserve_in_counters(
         ],
         ignore_conflicts=True,
     )
-    budget = (
-        Budget.objects.filter(team_id=OuterRef("team_id"), scope=OuterRef("scope"))
-        .filter(
-            Q(scope=Budget.Scope.TEAM)
-            | Q(scope=Budget.Scope.PROJECT, project_id=OuterRef("scope_id"))
-            | Q(scope=Budget.Scope.MEMBER, user_id=OuterRef("scope_id"))
-        )
-        .values("limit")[:1]
-    )
-    which = Q()
-    for scope, scope_id in scopes:
-        which |= Q(scope=scope, scope_id=scope_id)
-    within = Q(amount__lte=Coalesce(Subquery(budget), F("amount") + amount) - amount)
-    updated = SpendCounter.objects.filter(which, within, team_id=team_id, month=month).update(
+    limit = Subquery(_counters_budget().values("limit")[:1])
+    within = Q(amount__lte=Coalesce(limit, F("amount") + amount) - amount)
+    updated = SpendCounter.objects.filter(_counters_of(scopes), within, team_id=team_id, month=month).update(
         amount=F("amount") + amount
     )
     return updated == len(scopes)
+
+
+def _counters_budget() -> Any:
+    """The budget of the spend counter in the outer query (for subqueries on SpendCounter)."""
+    return Budget.objects.filter(team_id=OuterRef("team_id"), scope=OuterRef("scope")).filter(
+        Q(scope=Budget.Scope.TEAM)
+        | Q(scope=Budget.Scope.PROJECT, project_id=OuterRef("scope_id"))
+        | Q(scope=Budget.Scope.MEMBER, user_id=OuterRef("scope_id"))
+    )
+
+
+def _counters_of(scopes: list[tuple[str, int]]) -> Q:
+    which = Q()
+    for scope, scope_id in scopes:
+        which |= Q(scope=scope, scope_id=scope_id)
+    return which
+
+
+def warn_of_budgets(*, team_id: int, scopes: list[tuple[str, int]], month: Any) -> int:
+    """Notifies the team's owners and admins (and the member, for a member budget) of each budget whose
+    month just reached its warning level, once per budget per month; returns how many were notified.
+
+    Side effects: one query when no budget crossed; otherwise the counter's `warned` flag, set with a
+    compare-and-set so concurrent submits warn once, and the notifications (e-mails after commit).
+    """
+    budget = _counters_budget()
+    crossed = (
+        SpendCounter.objects.filter(_counters_of(scopes), team_id=team_id, month=month, warned=False)
+        .annotate(
+            limit=Subquery(budget.values("limit")[:1]),
+            warn_percent=Subquery(budget.values("warn_percent")[:1]),
+            hundredfold=F("amount") * 100,
+        )
+        .filter(limit__isnull=False, hundredfold__gte=F("limit") * F("warn_percent"))
+    )
+    warned = 0
+    for counter in crossed:
+        if not SpendCounter.objects.filter(pk=counter.pk, warned=False).update(warned=True):
+            continue
+        for budget_row in _applicable_budgets(team_id, *_scope_ids(counter)):
+            if (budget_row.scope, budget_row.scope_id) == (counter.scope, counter.scope_id):
+                _notify_budget_warning(budget_row, counter.amount)
+                warned += 1
+    return warned
+
+
+def _scope_ids(counter: SpendCounter) -> tuple[int, int | None]:
+    """The project and member ids to look a counter's budget up by (0 never matches a row)."""
+    return (
+        counter.scope_id if counter.scope == Budget.Scope.PROJECT else 0,
+        counter.scope_id if counter.scope == Budget.Scope.MEMBER else 0,
+    )
+
+
+def _notify_budget_warning(budget: Budget, used: int) -> None:
+    managers = [
+        membership.user
+        for membership in Membership.objects.filter(
+            team_id=budget.team_id, role__in=MANAGER_ROLES
+        ).select_related("user")
+    ]
+    recipients = managers + ([budget.user] if budget.user is not None else [])
+    notify(
+        recipients=recipients,
+        team=budget.team,
+        kind=NotificationKind.BUDGET_WARNING,
+        params={
+            "budget": budget.describe(),
+            "percent": int(used * 100 / budget.limit) if budget.limit else 100,
+        },
+    )
 
 
 def _passed_budget(budgets: list[Budget], month: Any, amount: int) -> tuple[Budget, int]:
@@ -207,9 +271,10 @@ def reserve_cost(*, generation: Generation) -> Charge:
     that records the generation. Raises CostRefused when a budget would be passed, and the caller must then
     roll that transaction back (start_generation does), as some counters may already have been raised.
 
-    Side effects: a Charge row and the month's spend counters of the team, project and member. A priced
-    submit costs five queries: the settings, the price, the counters' insert-if-missing, one guarded
-    UPDATE of all three counters, and the charge.
+    Side effects: a Charge row, the month's spend counters of the team, project and member, and the day's
+    spend rows. A priced submit costs seven queries: the settings, the price, the counters'
+    insert-if-missing, one guarded UPDATE of all three counters, the charge, and the day's rows'
+    insert-if-missing and UPDATE.
     """
     settings = cost_settings_for(generation.team_id)
     estimate = estimate_cost(
@@ -220,7 +285,8 @@ def reserve_cost(*, generation: Generation) -> Charge:
         prompt=generation.prompt,
         cost_settings=settings,
     )
-    month = month_start(generation.created_at, settings.time_zone)
+    day = local_day(generation.created_at, settings.time_zone)
+    month = day.replace(day=1)
     if estimate.amount is None:
         budgets = _applicable_budgets(generation.team_id, generation.project_id, generation.created_by_id)
         if budgets:
@@ -241,7 +307,13 @@ def reserve_cost(*, generation: Generation) -> Charge:
         budgets = _applicable_budgets(generation.team_id, generation.project_id, generation.created_by_id)
         budget, used = _passed_budget(budgets, month, estimate.amount)
         raise _refusal(budget, used, settings.currency)
-    return Charge.objects.create(
+    else:
+        warn_of_budgets(
+            team_id=generation.team_id,
+            scopes=_scopes(generation.team_id, generation.project_id, generation.created_by_id),
+            month=month,
+        )
+    charge = Charge.objects.create(
         generation=generation,
         team_id=generation.team_id,
         project_id=generation.project_id,
@@ -251,10 +323,73 @@ def reserve_cost(*, generation: Generation) -> Charge:
         price_name=estimate.basis.price_name,
         created_at=generation.created_at,
         month=month,
+        day=day,
         estimate=estimate.amount,
         amount=estimate.amount,
         currency=settings.currency,
     )
+    _add_to_spend_days(charge, amount=estimate.amount or 0, estimated=estimate.amount or 0, count=1)
+    return charge
+
+
+def _spend_day_keys(charge: Charge) -> list[tuple[str, str]]:
+    return [
+        (SpendDay.Dimension.PROJECT.value, str(charge.project_id)),
+        (SpendDay.Dimension.MODEL.value, charge.model),
+        (SpendDay.Dimension.KIND.value, charge.kind),
+    ]
+
+
+def _add_to_spend_days(charge: Charge, *, amount: int, estimated: int, count: int) -> None:
+    """Adds a charge's change to its day's project, model and kind rows (created if missing): two queries."""
+    keys = _spend_day_keys(charge)
+    user_pk = charge.user_id or 0
+    SpendDay.objects.bulk_create(
+        [
+            SpendDay(team_id=charge.team_id, day=charge.day, user_pk=user_pk, dimension=dimension, key=key)
+            for dimension, key in keys
+        ],
+        ignore_conflicts=True,
+    )
+    which = Q()
+    for dimension, key in keys:
+        which |= Q(dimension=dimension, key=key)
+    SpendDay.objects.filter(which, team_id=charge.team_id, day=charge.day, user_pk=user_pk).update(
+        amount=F("amount") + amount, estimated=F("estimated") + estimated, count=F("count") + count
+    )
+
+
+def rebuild_spend_days(*, team: Team) -> int:
+    """Adds the team's charges up into its daily spend rows again (after bulk imports or repairs).
+
+    Side effects: replaces the team's SpendDay rows; returns how many there are now.
+    """
+    charges = Charge.objects.for_team(team).counted().order_by()
+    estimated = Sum("amount", filter=Q(is_estimated=True))
+    rows = [
+        SpendDay(
+            team=team,
+            day=row["day"],
+            user_pk=row["user_id"] or 0,
+            dimension=dimension,
+            key=str(row[field]),
+            amount=row["total"] or 0,
+            estimated=row["estimated"] or 0,
+            count=row["count"],
+        )
+        for dimension, field in (
+            (SpendDay.Dimension.PROJECT, "project_id"),
+            (SpendDay.Dimension.MODEL, "model"),
+            (SpendDay.Dimension.KIND, "kind"),
+        )
+        for row in charges.values("day", "user_id", field).annotate(
+            total=Sum("amount"), estimated=estimated, count=Count("pk")
+        )
+    ]
+    with transaction.atomic():
+        SpendDay.objects.filter(team=team).delete()
+        SpendDay.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
 
 
 def _reported_quota(payload: Any) -> int | None:
@@ -267,6 +402,27 @@ def _reported_quota(payload: Any) -> int | None:
             if isinstance(quota, int | float) and not isinstance(quota, bool) and quota > 0:
                 return int(quota) * MICROS_PER_QUOTA
     return None
+
+
+def _from_other_ratios(generation: Generation, payload: Any) -> int | None:
+    """The cost a create answer's billing ratios imply (`{"seconds": 8}`): the per-call price times every
+    ratio, as the gateway multiplies them; None without ratios or a per-call price."""
+    ratios = payload.get("other_ratios") if isinstance(payload, Mapping) else None
+    if not isinstance(ratios, Mapping) or not ratios:
+        return None
+    price_name = (
+        KINDS[generation.kind]
+        .priced(model=generation.model, params=generation.params, prompt=generation.prompt)
+        .price_name
+    )
+    price = effective_prices(generation.team_id, [price_name]).get(price_name)
+    if price is None or not price.is_per_call:
+        return None
+    calls = 1.0
+    for ratio in ratios.values():
+        calls *= float(ratio)
+    group_ratio = cost_settings_for(generation.team_id).group_ratio
+    return cost_of(price, PriceBasis(price_name, calls=calls), group_ratio)
 
 
 def _from_usage(charge: Charge, usage: Any) -> int | None:
@@ -292,6 +448,13 @@ def settle_cost(
 
     Side effects: the Charge row and the spend counters of its month.
     """
+    if status == Status.SUBMITTED:
+        from_ratios = _from_other_ratios(generation, payload)
+        if from_ratios is not None:
+            Charge.objects.filter(generation_id=generation.pk, reported__isnull=True).update(
+                reported=from_ratios
+            )
+        return
     if status == Status.INGESTING:
         reported = _reported_quota(payload)
         if reported is not None:
@@ -318,16 +481,47 @@ def settle_cost(
     else:
         final, estimated = charge.estimate, True
     delta = (final or 0) - (charge.amount or 0)
+    estimated_delta = ((final or 0) if estimated else 0) - (
+        (charge.amount or 0) if charge.is_estimated else 0
+    )
+    count_delta = 0 if was_charged else -1
+    if delta or estimated_delta or count_delta:
+        _add_to_spend_days(charge, amount=delta, estimated=estimated_delta, count=count_delta)
     if delta:
-        scopes = Q()
-        for scope, scope_id in _scopes(charge.team_id, charge.project_id, charge.user_id):
-            scopes |= Q(scope=scope, scope_id=scope_id)
-        SpendCounter.objects.filter(scopes, month=charge.month).update(amount=F("amount") + delta)
+        scopes = _scopes(charge.team_id, charge.project_id, charge.user_id)
+        SpendCounter.objects.filter(_counters_of(scopes), month=charge.month).update(
+            amount=F("amount") + delta
+        )
+        if delta > 0:
+            warn_of_budgets(team_id=charge.team_id, scopes=scopes, month=charge.month)
     charge.amount = final
     charge.is_estimated = estimated
     charge.state = Charge.State.SETTLED if was_charged else Charge.State.RELEASED
     charge.settled_at = timezone.now()
     charge.save(update_fields=["amount", "is_estimated", "state", "settled_at"])
+
+
+def price_labels(team: Team) -> dict[str, str]:
+    """Each priced model's price in force as people read it, the group ratio included ("0.40 USD a call").
+
+    Two queries: the settings and the prices. A model missing here has no known price.
+    """
+    settings = cost_settings_for(team)
+    labels: dict[str, str] = {}
+    for name, price in effective_prices(team).items():
+        if price.is_per_call:
+            amount = _micros(price.model_price * settings.group_ratio * MICROS)
+            labels[name] = _("%(amount)s %(currency)s a call") % {
+                "amount": format_amount(amount),
+                "currency": settings.currency,
+            }
+        else:
+            amount = _micros(price.per_million_tokens * settings.group_ratio * MICROS)
+            labels[name] = _("%(amount)s %(currency)s per million prompt tokens") % {
+                "amount": format_amount(amount),
+                "currency": settings.currency,
+            }
+    return labels
 
 
 def format_amount(micros: int | None) -> str:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import zoneinfo
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -242,14 +241,14 @@ def team_spend(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
 
 
 def _exact(micros: int | None) -> str:
-    return "" if micros is None else str(Decimal(micros) / MICROS)
+    """An amount in micro-units as an exact decimal ("0.4", "2"), with integer arithmetic for speed."""
+    if micros is None:
+        return ""
+    whole, fraction = divmod(micros, MICROS)
+    return f"{whole}.{fraction:06d}".rstrip("0") if fraction else str(whole)
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can feed a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
+CSV_ROWS_PER_CHUNK = 1000
 
 
 CSV_COLUMNS = (
@@ -295,15 +294,35 @@ def spend_csv(request: AuthenticatedHttpRequest, team_id: int) -> StreamingHttpR
         )
         .iterator(chunk_size=2000)
     )
-    writer = csv.writer(_Echo())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
 
+    def chunk() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    # A thousand rows a chunk: one write per row would spend more time in the response than in the rows.
     def lines() -> Iterator[str]:
-        yield writer.writerow(CSV_COLUMNS)
-        for pk, created, project, email, kind, model, price_name, estimate, amount, state, guessed in rows:
-            yield writer.writerow(
+        writer.writerow(CSV_COLUMNS)
+        for index, (
+            pk,
+            created,
+            project,
+            email,
+            kind,
+            model,
+            price_name,
+            estimate,
+            amount,
+            state,
+            guessed,
+        ) in enumerate(rows, start=1):
+            writer.writerow(
                 (
                     pk,
-                    timezone.localtime(created, zone).isoformat(timespec="seconds"),
+                    created.astimezone(zone).isoformat(timespec="seconds"),
                     project,
                     email or "",
                     kind,
@@ -316,6 +335,9 @@ def spend_csv(request: AuthenticatedHttpRequest, team_id: int) -> StreamingHttpR
                     settings.currency,
                 )
             )
+            if index % CSV_ROWS_PER_CHUNK == 0:
+                yield chunk()
+        yield chunk()
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="spend-team-{team.pk}.csv"'

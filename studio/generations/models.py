@@ -462,12 +462,13 @@ class Generation(models.Model):
         )
 
     def mark_submitted(
-        self, *, task_id: str, request_id: str, now: datetime, first_poll_at: datetime
+        self, *, task_id: str, request_id: str, now: datetime, first_poll_at: datetime, payload: Any = None
     ) -> bool:
         """The gateway accepted the task; a late answer still counts after the sweep gave up on it."""
         return self.move(
             Status.SUBMITTED,
             allowed_from=[Status.SUBMITTING, Status.OUTCOME_UNKNOWN],
+            payload=payload,
             upstream_task_id=task_id,
             upstream_request_id=request_id,
             submitted_at=now,

@@ -434,7 +434,11 @@ def remix_sora_video(*, generation: Generation, user: User, prompt: str) -> Gene
         kind=generation.spec.remix_kind,
         model=generation.model,
         prompt=prompt,
-        params={"source_task_id": generation.upstream_task_id},
+        # The gateway bills a remix like its parent video: the parent's seconds and size price it.
+        params={
+            "source_task_id": generation.upstream_task_id,
+            **{key: generation.params[key] for key in ("seconds", "size") if generation.params.get(key)},
+        },
         parent=generation,
     )
 

@@ -25,6 +25,7 @@ from django_htmx.http import HttpResponseStopPolling, reswap, retarget
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import EDITOR_ROLES, Membership, Team
+from studio.costs.services import price_labels
 from studio.generations import catalogue, mj_buttons, prefill, services
 from studio.generations.engine import capacity
 from studio.generations.forms import (
@@ -676,6 +677,7 @@ def team_models(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
         "team": membership.team,
         "membership": membership,
         "page": catalogue.catalogue_page(membership.team),
+        "prices": price_labels(membership.team),
     }
     template = "generations/team_models.html"
     if request.htmx:
@@ -705,6 +707,7 @@ def team_models_refresh(request: AuthenticatedHttpRequest, team_id: int) -> Http
         "team": membership.team,
         "membership": membership,
         "page": catalogue.catalogue_page(membership.team),
+        "prices": price_labels(membership.team),
         "refresh_note": note,
         "refresh_ok": ok,
     }

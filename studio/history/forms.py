@@ -1,13 +1,15 @@
 """Forms of the history: gallery filters, bulk actions and tags."""
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from studio.costs.models import MICROS
 from studio.generations.kinds import Kind
 from studio.generations.models import Status
-from studio.history.services import NOT_REVIEWED, GalleryFilters
+from studio.history.services import NOT_REVIEWED, GalleryFilters, Sort
 from studio.reviews.models import ReviewState
 
 
@@ -39,6 +41,9 @@ class GalleryFilterForm(forms.Form):
     )
     favourites = forms.BooleanField(label=_("My favourites only"), required=False)
     group = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    cost_min = forms.DecimalField(label=_("Cost from"), required=False, min_value=0, decimal_places=6)
+    cost_max = forms.DecimalField(label=_("Cost up to"), required=False, min_value=0, decimal_places=6)
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=Sort.choices)
 
     def __init__(
         self,
@@ -62,6 +67,9 @@ class GalleryFilterForm(forms.Form):
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))
+        low, high = cleaned.get("cost_min"), cleaned.get("cost_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("cost_max", _("The highest cost is below the lowest."))
         return cleaned
 
     def filters(self) -> GalleryFilters:
@@ -81,7 +89,18 @@ class GalleryFilterForm(forms.Form):
             project_id=data.get("project"),
             search=(data.get("q") or "").strip(),
             group_id=data.get("group"),
+            cost_min=_micros(data.get("cost_min")),
+            cost_max=_micros(data.get("cost_max")),
         )
+
+    def chosen_sort(self) -> str:
+        """The order asked for, newest first unless it is a valid other one."""
+        self.is_valid()
+        return str(getattr(self, "cleaned_data", {}).get("sort") or Sort.NEWEST)
+
+
+def _micros(amount: Decimal | None) -> int | None:
+    return None if amount is None else int(amount * MICROS)
 
 
 class BulkActionForm(forms.Form):

@@ -13,11 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from studio.accounts.audit import record_audit
 from studio.accounts.models import AuditEvent, Team, User
@@ -65,6 +66,9 @@ class GalleryFilters:
     search: str = ""
     # One comparison's generations ("part of comparison N" on a card links here).
     group_id: int | None = None
+    # Cost bounds in micro-units of the team's currency; a generation of unknown cost matches neither.
+    cost_min: int | None = None
+    cost_max: int | None = None
 
     @property
     def is_active(self) -> bool:
@@ -81,6 +85,8 @@ class GalleryFilters:
                 self.tag_id,
                 self.search,
                 self.group_id,
+                self.cost_min is not None,
+                self.cost_max is not None,
             )
         )
 
@@ -117,23 +123,65 @@ def filter_generations(
     if filters.search:
         # search_text is stored case-folded, so one case-sensitive LIKE serves SQLite and PostgreSQL alike.
         queryset = queryset.filter(search_text__contains=filters.search.casefold())
+    if filters.cost_min is not None:
+        queryset = queryset.filter(charge__amount__gte=filters.cost_min)
+    if filters.cost_max is not None:
+        queryset = queryset.filter(charge__amount__lte=filters.cost_max)
     return queryset
 
 
+class Sort(models.TextChoices):
+    NEWEST = "", gettext_lazy("Newest first")
+    COST_HIGH = "cost_desc", gettext_lazy("Most expensive first")
+    COST_LOW = "cost_asc", gettext_lazy("Cheapest first")
+
+
+def _encode(position: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{position}.{pk}".encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[str, int]:
+    padded = cursor + "=" * (-len(cursor) % 4)
+    position, pk = base64.urlsafe_b64decode(padded.encode()).decode().split(".", 1)
+    return position, int(pk)
+
+
 def encode_cursor(generation: Generation) -> str:
-    micros = int(generation.created_at.timestamp() * 1_000_000)
-    return base64.urlsafe_b64encode(f"{micros}.{generation.pk}".encode()).decode().rstrip("=")
+    return _encode(str(int(generation.created_at.timestamp() * 1_000_000)), generation.pk)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
     """The (created_at, id) a page continues after, or None for a cursor that cannot be read."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        micros, pk = base64.urlsafe_b64decode(padded.encode()).decode().split(".", 1)
-        moment = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
-        return moment, int(pk)
+        micros, pk = _decode(cursor)
+        return datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC), pk
     except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, OSError):
         return None
+
+
+def encode_cost_cursor(generation: Generation) -> str:
+    """A cost-sorted page's position: the cost ("n" when unknown) and the id."""
+    amount = getattr(generation, "cost", None)
+    return _encode("n" if amount is None else str(amount), generation.pk)
+
+
+def decode_cost_cursor(cursor: str) -> tuple[int | None, int] | None:
+    """The (cost, id) a cost-sorted page continues after, or None for a cursor that cannot be read."""
+    try:
+        amount, pk = _decode(cursor)
+        return (None if amount == "n" else int(amount)), pk
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _after_cost(position: tuple[int | None, int], *, descending: bool) -> Q:
+    """The rows after `position` in cost order, unknown costs last in both directions."""
+    amount, pk = position
+    if amount is None:
+        return Q(cost__isnull=True, pk__lt=pk) if descending else Q(cost__isnull=True, pk__gt=pk)
+    if descending:
+        return Q(cost__lt=amount) | Q(cost=amount, pk__lt=pk) | Q(cost__isnull=True)
+    return Q(cost__gt=amount) | Q(cost=amount, pk__gt=pk) | Q(cost__isnull=True)
 
 
 @dataclass(frozen=True)
@@ -143,14 +191,22 @@ class GalleryPage:
 
 
 def gallery_page(
-    queryset: QuerySet[Generation], *, user: User, cursor: str = "", size: int = PAGE_SIZE
+    queryset: QuerySet[Generation],
+    *,
+    user: User,
+    cursor: str = "",
+    size: int = PAGE_SIZE,
+    sort: str = Sort.NEWEST,
 ) -> GalleryPage:
-    """One page, newest first, continuing after `cursor`: keyset on (created_at, id), no OFFSET or COUNT.
+    """One page, newest first (or by cost), continuing after `cursor`: keyset on (created_at, id) or
+    (cost, id), no OFFSET or COUNT.
 
-    Three queries: the page (with the viewer's favourite flag, review and comment count), its results'
-    files, and its tags.
+    Three queries: the page (with the viewer's favourite flag, cost, review and comment count), its
+    results' files, and its tags.
     """
     size = max(1, min(size, MAX_PAGE_SIZE))
+    if sort in {Sort.COST_HIGH, Sort.COST_LOW}:
+        return _cost_page(queryset, user=user, cursor=cursor, size=size, descending=sort == Sort.COST_HIGH)
     position = decode_cursor(cursor) if cursor else None
     if position is not None:
         moment, pk = position
@@ -159,12 +215,35 @@ def gallery_page(
         queryset = queryset.filter(
             Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk), created_at__lte=moment
         )
-    rows = list(
+    rows = list(_with_tile_data(queryset, user).order_by("-created_at", "-pk")[: size + 1])
+    items = rows[:size]
+    next_cursor = encode_cursor(items[-1]) if len(rows) > size else None
+    return GalleryPage(items=items, next_cursor=next_cursor)
+
+
+def _cost_page(
+    queryset: QuerySet[Generation], *, user: User, cursor: str, size: int, descending: bool
+) -> GalleryPage:
+    queryset = queryset.annotate(cost=F("charge__amount"))
+    position = decode_cost_cursor(cursor) if cursor else None
+    if position is not None:
+        queryset = queryset.filter(_after_cost(position, descending=descending))
+    cost = F("cost").desc(nulls_last=True) if descending else F("cost").asc(nulls_last=True)
+    rows = list(_with_tile_data(queryset, user).order_by(cost, "-pk" if descending else "pk")[: size + 1])
+    items = rows[:size]
+    next_cursor = encode_cost_cursor(items[-1]) if len(rows) > size else None
+    return GalleryPage(items=items, next_cursor=next_cursor)
+
+
+def _with_tile_data(queryset: QuerySet[Generation], user: User) -> QuerySet[Generation]:
+    """What a tile shows: author, project, cost, review, comment count, the viewer's favourite flag, result
+    files and tags."""
+    return (
         queryset.annotate(
             is_favourite=Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk"))),
             comment_count=comment_count_subquery(),
         )
-        .select_related("created_by", "project", "review", "review__set_by")
+        .select_related("created_by", "project", "charge", "review", "review__set_by")
         .prefetch_related(
             Prefetch(
                 "assets",
@@ -173,11 +252,7 @@ def gallery_page(
             ),
             Prefetch("tags", queryset=Tag.objects.order_by("name")),
         )
-        .order_by("-created_at", "-pk")[: size + 1]
     )
-    items = rows[:size]
-    next_cursor = encode_cursor(items[-1]) if len(rows) > size else None
-    return GalleryPage(items=items, next_cursor=next_cursor)
 
 
 def comment_count_subquery() -> Coalesce:

@@ -85,6 +85,7 @@ TILE_TEMPLATES = (
     "history/_tags.html",
     "reviews/_badge.html",
     "comments/_count.html",
+    "costs/_cost_badge.html",
 )
 
 
@@ -104,10 +105,16 @@ def _tile_key(
         first and (first.pk, first.thumbnail.name, first.poster.name),
         tuple((tag.pk, tag.name) for tag in generation.tags.all()),
         fragments.review_and_comments(generation),
+        _charge_shown(generation),
         generation.is_favourite,  # type: ignore[attr-defined]  # a flag in the key; the star itself is not personal
         viewer.can_edit,
         trash,
     )
+
+
+def _charge_shown(generation: Generation) -> tuple[Any, ...] | None:
+    charge = getattr(generation, "charge", None)
+    return charge and (charge.state, charge.amount, charge.currency, charge.is_estimated)
 
 
 def _page_size(request: AuthenticatedHttpRequest) -> int:
@@ -137,7 +144,11 @@ def _gallery(
     queryset: QuerySet[Generation] = base.in_trash() if trash else base.alive()
     queryset = history.filter_generations(queryset, form.filters(), user=request.user)
     page = history.gallery_page(
-        queryset, user=request.user, cursor=request.GET.get("cursor", ""), size=_page_size(request)
+        queryset,
+        user=request.user,
+        cursor=request.GET.get("cursor", ""),
+        size=_page_size(request),
+        sort=form.chosen_sort(),
     )
     fragments.attach(
         page.items,

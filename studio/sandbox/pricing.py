@@ -124,6 +124,17 @@ def price_list() -> dict[str, Any]:
     return {"success": True, "data": data, "group_ratio": GROUP_RATIOS}
 
 
+def other_ratios(model: str, params: Mapping[str, Any]) -> dict[str, float]:
+    """The ratios `task_quota` multiplies a Sora video's price by, as new-api reports them in the
+    `X-New-Api-Other-Ratios` header of the create answer; none for a per-call task."""
+    if not model.startswith("sora") or "character" in model:
+        return {}
+    ratios = {"seconds": float(params.get("seconds") or 4)}
+    if str(params.get("requested_size") or params.get("size") or "") in LARGE_SORA_SIZES:
+        ratios["size"] = 1.666667
+    return ratios
+
+
 def task_quota(model: str, params: Mapping[str, Any]) -> int:
     """What a task of this model costs in quota, as new-api pre-charges it (seconds and size for Sora)."""
     price = Decimal(PER_CALL.get(model, "0"))

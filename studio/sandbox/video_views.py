@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.sandbox import config, files, media, videos
+from studio.sandbox import config, files, media, pricing, videos
 from studio.sandbox.gateway import (
     GatewayCall,
     GatewayError,
@@ -82,7 +82,9 @@ def videos_create(request: HttpRequest, call: GatewayCall) -> HttpResponseBase:
     task = videos.create_sora_task(
         owner=call.owner, body=body, reference=reference, faults=call.faults, clip=clip
     )
-    return json_response(videos.sora_object(videos.view_task(request, task, is_new=True)))
+    return _with_other_ratios(
+        json_response(videos.sora_object(videos.view_task(request, task, is_new=True))), task
+    )
 
 
 @require_GET
@@ -100,7 +102,17 @@ def video_remix(request: HttpRequest, call: GatewayCall, video_id: str) -> HttpR
     body = call.read_json(request)
     original = videos.find_task(call.owner, video_id, VIDEO_KINDS)
     task = videos.remix_sora_task(owner=call.owner, original=original, body=body, faults=call.faults)
-    return json_response(videos.sora_object(videos.view_task(request, task, is_new=True)))
+    return _with_other_ratios(
+        json_response(videos.sora_object(videos.view_task(request, task, is_new=True))), task
+    )
+
+
+def _with_other_ratios(response: HttpResponseBase, task: SandboxTask) -> HttpResponseBase:
+    """Newer new-api says what it multiplied the price by (seconds, size) in a header of the create answer."""
+    ratios = pricing.other_ratios(task.model, task.params)
+    if ratios:
+        response["X-New-Api-Other-Ratios"] = json.dumps(ratios)
+    return response
 
 
 @require_GET

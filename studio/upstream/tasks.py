@@ -107,6 +107,8 @@ class TaskView:
     raw: Mapping[str, Any] | None = None
     # The HTTP status of the answer this view was read from, when the reader kept it (submits do).
     status_code: int | None = None
+    # The create answer's billing ratios (`X-New-Api-Other-Ratios`), when the gateway sent them.
+    other_ratios: Mapping[str, float] | None = None
 
     @property
     def is_finished(self) -> bool:

@@ -103,6 +103,28 @@ class Timeouts:
         return httpx.Timeout(connect=self.connect, read=read, write=write, pool=self.pool)
 
 
+OTHER_RATIOS_HEADER = "X-New-Api-Other-Ratios"
+
+
+def parse_other_ratios(header: str | None) -> dict[str, float] | None:
+    """The billing ratios newer gateways send on a task's create (`{"seconds":8}`); None when absent or
+    unreadable, and only positive numbers are kept."""
+    if not header:
+        return None
+    try:
+        decoded = json.loads(header)
+    except ValueError:
+        return None
+    if not isinstance(decoded, dict):
+        return None
+    ratios = {
+        str(name): float(value)
+        for name, value in decoded.items()
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    }
+    return ratios or None
+
+
 @dataclass(frozen=True)
 class GatewayResponse:
     """A successful (2xx) answer, read in full."""
@@ -112,6 +134,8 @@ class GatewayResponse:
     content_type: str
     request_id: str | None
     path: str = ""
+    # What the gateway multiplied the price by (`X-New-Api-Other-Ratios`, e.g. {"seconds": 8}), if it said.
+    other_ratios: Mapping[str, float] | None = None
 
     @property
     def is_json(self) -> bool:
@@ -218,6 +242,7 @@ class GatewayHttp:
                 content_type=response.headers.get("content-type", "").lower(),
                 request_id=request_id,
                 path=_path_only(path),
+                other_ratios=parse_other_ratios(response.headers.get(OTHER_RATIOS_HEADER)),
             )
 
     @contextmanager

@@ -22,7 +22,8 @@ from studio.upstream.transport import (
 def task_from_create_response(
     response: GatewayResponse, *, parse: Callable[..., TaskView] = parse_video_task
 ) -> TaskView:
-    """Read a create reply: `{"task_id"}` (2025) or a whole task object (newer gateways)."""
+    """Read a create reply: `{"task_id"}` (2025) or a whole task object (newer gateways), with the billing
+    ratios of its `X-New-Api-Other-Ratios` header."""
     payload = response.json_object()
     error = error_from_payload(payload, status_code=response.status_code, request_id=response.request_id)
     if error is not None:
@@ -43,7 +44,8 @@ def task_from_create_response(
             request_id=response.request_id,
         )
     if "status" in payload or "progress" in payload:
-        return replace(parse(payload, request_id=response.request_id), status_code=response.status_code)
+        view = replace(parse(payload, request_id=response.request_id), status_code=response.status_code)
+        return replace(view, other_ratios=response.other_ratios) if response.other_ratios else view
     return TaskView(
         status_code=response.status_code,
         task_id=task_id,
@@ -52,6 +54,7 @@ def task_from_create_response(
         gateway_status="",
         request_id=response.request_id,
         raw=payload,
+        other_ratios=response.other_ratios,
     )
 
 

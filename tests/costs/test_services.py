@@ -10,7 +10,7 @@ from django.db import connection
 
 from studio.accounts.models import AuditEvent, Role
 from studio.costs import services
-from studio.costs.models import MICROS, Budget, Charge, ModelPrice, SpendCounter
+from studio.costs.models import MICROS, Budget, Charge, ModelPrice, SpendCounter, SpendDay
 from studio.generations.gateway import client_for
 from studio.generations.models import Generation, Kind, Status
 from studio.generations.services import GenerationRuleError, cancel_generation, start_generation
@@ -130,7 +130,7 @@ def test_submit_over_budget_is_refused_naming_the_budget_and_who_can_raise_it(  
     assert SpendCounter.objects.get(scope="project", scope_id=project.pk).amount == 800_000
 
 
-def test_reserving_a_priced_submit_takes_five_queries(  # type: ignore[no-untyped-def]
+def test_reserving_a_priced_submit_takes_eight_queries(  # type: ignore[no-untyped-def]
     priced_team, project, user, django_assert_num_queries
 ) -> None:
     services.save_budget(team=priced_team, actor=user, scope="team", limit=10 * MICROS, warn_percent=80)
@@ -146,8 +146,9 @@ def test_reserving_a_priced_submit_takes_five_queries(  # type: ignore[no-untype
         prompt="a fox",
     )
 
-    # Settings, price, counters' insert-if-missing, one guarded UPDATE of all three counters, the charge.
-    with django_assert_num_queries(5):
+    # Settings, price, counters' insert-if-missing, one guarded UPDATE of all three counters, the charge,
+    # the day's spend rows (insert-if-missing and one UPDATE), and the look for budgets past their warning.
+    with django_assert_num_queries(8):
         services.reserve_cost(generation=generation)
 
     assert SpendCounter.objects.get(scope="team", scope_id=priced_team.pk).amount == 400_000
@@ -345,8 +346,120 @@ def test_month_spend_totals_count_estimates_apart(priced_team, project, user) ->
 
     settled = start(project, user)
     start(project, user, model="veo3")
-    Charge.objects.filter(generation=settled).update(is_estimated=False, state="settled")
+    # The gateway reports 0.50 for the first: the actual, no longer an estimate.
+    services.settle_cost(
+        generation=settled, previous="running", status=Status.SUCCEEDED, fields={}, payload={"quota": 250_000}
+    )
 
     figures = month_spend(priced_team, zone_name="UTC", member=None)
 
-    assert (figures.total, figures.count, figures.estimated) == (2_400_000, 2, 2_000_000)
+    assert (figures.total, figures.count, figures.estimated) == (2_500_000, 2, 2_000_000)
+
+
+def test_spend_days_follow_reserve_settle_and_release_as_a_recount_would(  # type: ignore[no-untyped-def]
+    priced_team, project, user, member_of
+) -> None:
+    from studio.costs.spend import month_spend
+
+    member = member_of(Role.MEMBER)
+    other_project = factories.make_project(priced_team, "Trailer")
+    settled = start(project, user)
+    start(other_project, member, model="veo3")
+    cancel_generation(generation=start(project, member), user=member)
+    services.settle_cost(
+        generation=settled, previous="running", status=Status.SUCCEEDED, fields={}, payload={"quota": 250_000}
+    )
+    kept = sorted(
+        SpendDay.objects.values_list("day", "user_pk", "dimension", "key", "amount", "estimated", "count")
+    )
+
+    services.rebuild_spend_days(team=priced_team)
+
+    recounted = SpendDay.objects.values_list(
+        "day", "user_pk", "dimension", "key", "amount", "estimated", "count"
+    )
+    # The released charge leaves rows at zero behind; a recount has none for it.
+    assert [row for row in kept if row[-1]] == sorted(recounted)
+    figures = month_spend(priced_team, zone_name="UTC", member=None)
+    assert (figures.total, figures.count) == (2_500_000, 2)
+    assert sorted((bar.label, bar.amount) for bar in figures.by_project.bars) == [
+        (project.name, 500_000),
+        ("Trailer", 2_000_000),
+    ]
+    assert [bar.amount for bar in month_spend(priced_team, zone_name="UTC", member=member).by_model.bars] == [
+        2_000_000
+    ]
+
+
+def test_sora_actual_cost_comes_from_the_billing_ratios_of_the_create_answer(
+    sandbox_project, priced_team, user, drive
+) -> None:  # type: ignore[no-untyped-def]
+    generation = drive(
+        start(sandbox_project, user, kind=Kind.SORA2_VIDEO, model="sora-2", params={"seconds": "8"})
+    )
+
+    assert generation.status == Status.SUCCEEDED
+    submitted = generation.events.get(status_to=Status.SUBMITTED)
+    assert submitted.payload == {"other_ratios": {"seconds": 8.0}}
+    charge = Charge.objects.get(generation=generation)
+    # sora-2 is 0.10 a second on the sandbox: eight seconds as the gateway reported them, not estimated.
+    assert (charge.amount, charge.is_estimated, charge.state) == (800_000, False, "settled")
+
+
+def test_sora_remix_is_estimated_from_its_parents_seconds(sandbox_project, priced_team, user, drive) -> None:  # type: ignore[no-untyped-def]
+    from studio.generations.services import remix_sora_video
+
+    parent = drive(
+        start(sandbox_project, user, kind=Kind.SORA2_VIDEO, model="sora-2", params={"seconds": "12"})
+    )
+
+    remix = remix_sora_video(generation=parent, user=user, prompt="at night")
+
+    assert Charge.objects.get(generation=remix).estimate == 1_200_000
+    remix = drive(remix)
+    assert Charge.objects.get(generation=remix).amount == 1_200_000
+
+
+def test_crossing_a_budgets_warning_level_notifies_managers_and_the_member_once_a_month(  # type: ignore[no-untyped-def]
+    priced_team, project, user, member_of
+) -> None:
+    from studio.notifications.models import Notification
+
+    admin = member_of(Role.ADMIN)
+    member = member_of(Role.MEMBER)
+    bystander = member_of(Role.MEMBER)
+    # 2.00 with a warning at 50%: the third 0.40 submit reaches 1.20 (60%).
+    services.save_budget(
+        team=priced_team, actor=user, scope="member", user=member, limit=2 * MICROS, warn_percent=50
+    )
+    start(project, member)
+    start(project, member)
+    assert not Notification.objects.exists()
+
+    start(project, member)
+    start(project, member)
+
+    warnings = Notification.objects.filter(kind="budget_warning")
+    assert sorted(warnings.values_list("recipient_id", flat=True)) == sorted([user.pk, admin.pk, member.pk])
+    assert warnings.first().params == {"budget": f"the monthly budget of {member.name}", "percent": 60}
+    assert bystander.pk not in warnings.values_list("recipient_id", flat=True)
+
+
+def test_settling_above_the_estimate_can_cross_the_warning_level(priced_team, project, user) -> None:  # type: ignore[no-untyped-def]
+    from studio.notifications.models import Notification
+
+    services.save_budget(team=priced_team, actor=user, scope="team", limit=MICROS, warn_percent=80)
+    generation = start(project, user)
+    assert not Notification.objects.exists()
+
+    # The gateway reports 0.90 for a 0.40 estimate: 90% of the team's budget.
+    services.settle_cost(
+        generation=generation,
+        previous="running",
+        status=Status.SUCCEEDED,
+        fields={},
+        payload={"quota": 450_000},
+    )
+
+    warning = Notification.objects.get(kind="budget_warning", recipient=user)
+    assert warning.params == {"budget": "the team's monthly budget", "percent": 90}

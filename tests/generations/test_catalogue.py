@@ -6,6 +6,7 @@ import re
 import socket
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.accounts.models import Team, User
+from studio.costs.models import ModelPrice
 from studio.generations import catalogue, services
 from studio.generations.models import GatewayModel, Generation, GenerationEvent, Kind, Status
 from studio.projects.models import Project
@@ -176,3 +178,34 @@ def test_project_page_warns_beside_a_model_the_list_does_not_have(sandbox, user,
     page = client_for(user).get(reverse("project_detail", args=[project.pk])).text
 
     assert re.search(r"<p[^>]*data-unknown-model[^>]*hidden>", page)
+
+
+def test_models_page_shows_each_models_price_or_price_unknown(  # type: ignore[no-untyped-def]
+    sandbox, user, team, client_for: Callable[[User], Client]
+) -> None:
+    from studio.costs.services import _store_price_list, save_price_override
+    from studio.sandbox import pricing
+    from studio.upstream.pricing import parse_price_list
+
+    _store_price_list(team=team, price_list=parse_price_list(pricing.price_list()), source_url="sandbox")
+    ModelPrice.objects.filter(team=team, name="dall-e-3").delete()
+    save_price_override(
+        team=team,
+        actor=user,
+        name="veo3-fast",
+        quota_type="call",
+        model_price=Decimal("0.5"),
+        model_ratio=Decimal(0),
+        completion_ratio=Decimal(1),
+    )
+
+    page = client_for(user).get(reverse("team_models", args=[team.pk])).text
+
+    def row(title: str, model: str) -> str:
+        match = re.search(rf"<code>{re.escape(model)}</code>.*?</tr>", group_of(page, title), re.S)
+        assert match, f"no row {model!r}"
+        return match.group(0)
+
+    assert "0.50 USD a call" in row("Video, asynchronous (Veo3 tasks)", "veo3-fast")
+    assert "USD per million prompt tokens" in row("Chat", "gpt-4o-mini")
+    assert "price unknown" in row("Images API: generation and edits", "dall-e-3")

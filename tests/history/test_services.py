@@ -18,6 +18,7 @@ from django.utils import timezone
 from PIL import Image
 
 from studio.accounts.models import AuditEvent, Role, Team, User
+from studio.costs.models import Charge
 from studio.generations import services
 from studio.generations.engine.storage import store_result_bytes
 from studio.generations.models import Asset, Favourite, Generation, Kind, Status, Tag
@@ -565,3 +566,70 @@ def test_selection_is_empty_for_someone_outside_the_team(
     mine = make_generation(project, user)
 
     assert history.selection(user=other_team_user, team=project.team, ids=[mine.pk]) == []
+
+
+# Cost ----------------------------------------------------------------------------------------------
+
+
+def charge(generation: Generation, amount: int | None, *, state: str = "settled") -> Generation:
+    """The generation's charge as the costs app leaves it once it settles (`None`: price unknown)."""
+    today = timezone.now().date()
+    Charge.objects.create(
+        generation=generation,
+        team_id=generation.team_id,
+        project_id=generation.project_id,
+        user_id=generation.created_by_id,
+        kind=generation.kind,
+        model=generation.model,
+        price_name=generation.model,
+        month=today.replace(day=1),
+        day=today,
+        estimate=amount,
+        amount=amount,
+        state=state,
+        is_estimated=False,
+    )
+    return generation
+
+
+def test_filter_generations_keeps_costs_within_the_bounds(project: Project, user: User) -> None:
+    cheap, middle, dear = (
+        charge(make_generation(project, user), amount) for amount in (100, 400_000, 2_000_000)
+    )
+    unknown = charge(make_generation(project, user), None)
+    no_charge = make_generation(project, user)
+
+    assert filtered(project, user, cost_min=400_000) == {middle.pk, dear.pk}
+    assert filtered(project, user, cost_max=400_000) == {cheap.pk, middle.pk}
+    assert filtered(project, user, cost_min=200, cost_max=1_000_000) == {middle.pk}
+    assert filtered(project, user) == {cheap.pk, middle.pk, dear.pk, unknown.pk, no_charge.pk}
+
+
+@pytest.mark.parametrize("sort", [history.Sort.COST_HIGH, history.Sort.COST_LOW])
+def test_gallery_page_by_cost_never_repeats_or_skips_and_puts_unknown_costs_last(
+    sort: str, project: Project, user: User
+) -> None:
+    # Many ties on each cost, and generations with no known cost, across several pages of 7.
+    priced = [charge(make_generation(project, user), (index % 4) * 100_000) for index in range(20)]
+    unknown = [charge(make_generation(project, user), None) for _ in range(3)]
+    unknown += [make_generation(project, user) for _ in range(3)]
+    queryset = Generation.objects.filter(project=project)
+
+    pages: list[list[Generation]] = []
+    cursor = ""
+    while True:
+        page = history.gallery_page(queryset, user=user, cursor=cursor, size=7, sort=sort)
+        pages.append(list(page.items))
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+        assert len(pages) < 20, "the cursor never ends"
+
+    descending = sort == history.Sort.COST_HIGH
+    flat = [generation.pk for items in pages for generation in items]
+    by_cost = sorted(
+        priced,
+        key=lambda g: (-g.charge.amount, -g.pk) if descending else (g.charge.amount, g.pk),
+    )
+    assert [len(items) for items in pages] == [7, 7, 7, 5]
+    assert flat == ids(by_cost) + sorted(ids(unknown), reverse=descending)

@@ -24,7 +24,7 @@ from studio.generations.models import Asset, Favourite, Generation, GenerationEv
 from studio.lib.media import MediaKind
 from studio.projects.models import Project
 from tests import factories
-from tests.history.test_services import make_generation, png_bytes
+from tests.history.test_services import charge, make_generation, png_bytes
 
 HTMX = {"HX-Request": "true"}
 
@@ -813,3 +813,47 @@ def test_generation_detail_shows_a_trashed_generation_as_in_the_trash(
 
     assert response.status_code == 200
     assert "In the trash" in response.text
+
+
+def test_project_history_sorts_by_cost_shows_it_on_tiles_and_keeps_the_query_count(
+    project: Project,
+    user: User,
+    client_for: Callable[[User], Client],
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+    django_assert_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    cheap, dear, unknown = (
+        charge(make_generation(project, user, image=(9, 9, 9)), amount)
+        for amount in (40_000, 2_000_000, None)
+    )
+    for index in range(30):
+        charge(make_generation(project, user, prompt=f"filler {index}"), 1_000_000)
+    client = client_for(user)
+    url = reverse("project_history", args=[project.pk])
+    client.get(url)  # Warms the cached filter options and the session.
+    with django_assert_max_num_queries(8) as counted:
+        newest = client.get(url)
+
+    with django_assert_num_queries(len(counted.captured_queries)):
+        by_cost = client.get(url, {"sort": "cost_desc"})
+    cheapest = client.get(url, {"sort": "cost_asc", "cost_max": "0.5"})
+    more = client.get(url + (load_more_href(by_cost.text) or ""), headers=HTMX)
+
+    assert tile_ids(by_cost.text)[0] == dear.pk
+    assert "2.00 USD" in by_cost.text
+    assert "price unknown" in more.text
+    assert tile_ids(more.text)[-1] == unknown.pk
+    assert "sort=cost_desc" in (load_more_href(by_cost.text) or "")
+    assert tile_ids(cheapest.text) == [cheap.pk]
+    assert "0.04 USD" in cheapest.text
+    assert len(tile_ids(newest.text)) == 24
+
+
+def test_project_history_refuses_a_cost_range_upside_down(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    response = client_for(user).get(
+        reverse("project_history", args=[project.pk]), {"cost_min": "2", "cost_max": "1"}
+    )
+
+    assert "The highest cost is below the lowest." in response.text

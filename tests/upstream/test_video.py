@@ -105,3 +105,20 @@ def test_video_get_raises_task_not_found_when_envelope_reports_it_with_200():
 
     with pytest.raises(TaskNotFound):
         gateway.client().video.get("nope")
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ('{"seconds":8}', {"seconds": 8.0}),
+        ('{"seconds":10,"size":1.666667}', {"seconds": 10.0, "size": 1.666667}),
+        ("not json", None),
+        ('{"seconds":"eight","free":0}', None),
+    ],
+)
+def test_video_create_returns_the_billing_ratios_header(header, expected):
+    gateway = FakeGateway(json_response({"task_id": "t1"}, headers={"X-New-Api-Other-Ratios": header}))
+
+    view = gateway.client().video.create(model="veo3-fast", prompt="a boat")
+
+    assert view.other_ratios == expected

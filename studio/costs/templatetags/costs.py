@@ -16,3 +16,9 @@ def money(micros: int | None, currency: str = "") -> str:
     if micros is None:
         return _("price unknown")
     return f"{format_amount(micros)} {currency}".strip()
+
+
+@register.filter
+def price_of(model: str, labels: dict[str, str]) -> str:
+    """The model's price from `price_labels`, or "price unknown" (never 0)."""
+    return labels.get(model) or _("price unknown")

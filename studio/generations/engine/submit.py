@@ -143,12 +143,15 @@ def _mark_submitted(generation: Generation, submitted: Submitted) -> Status:
     )
     for note in submitted.notes:
         generation.log(GenerationEvent.Kind.NOTE, message=note)
+    # The billing ratios go with the status change, where the costs app turns them into the actual cost.
+    ratios = submitted.view.other_ratios if submitted.view is not None else None
     # A late answer still counts: a row the sweeper marked "outcome unknown" learns its task id here.
     generation.mark_submitted(
         task_id=submitted.task_id,
         request_id=submitted.request_id or "",
         now=now,
         first_poll_at=now + timedelta(seconds=settings.GENERATION_FIRST_POLL_DELAY),
+        payload={"other_ratios": dict(ratios)} if ratios else None,
     )
     if submitted.view is not None and submitted.view.is_finished:
         apply_task_view(generation, submitted.view)
