@@ -37,7 +37,7 @@ def test_models_page_groups_the_gateways_models_and_refreshes_in_place(studio, c
 def test_forms_suggest_only_fitting_models_and_warn_about_a_typed_unknown_one(studio, console) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     page, _project = studio
     choose_family(page, "Video: Sora2")
-    model = make_form(page).get_by_label("Model")
+    model = make_form(page).get_by_label(re.compile(r"^Model:?$"))
     suggestions = model.evaluate("(input) => Array.from(input.list.options).map((option) => option.value)")
     assert "sora-2-pro" in suggestions
     assert not [value for value in suggestions if "character" in value]
