@@ -155,6 +155,7 @@ def test_a_changed_charge_shows_fresh_on_the_workspace_card(
         model=generation.model,
         price_name=generation.model,
         month=date.today().replace(day=1),
+        day=date.today(),
         estimate=250_000,
         amount=250_000,
         state=Charge.State.RESERVED,
