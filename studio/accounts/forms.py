@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from studio.accounts.gateway import address_policy
 from studio.accounts.models import AuditEvent, Role, Team, User
-from studio.generations.gateway import address_policy
 from studio.upstream import network
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from studio.accounts.audit import record_audit
+from studio.accounts.gateway import client_for, explain
 from studio.accounts.models import (
     INVITATION_LIFETIME,
     AuditEvent,
@@ -25,7 +26,6 @@ from studio.accounts.models import (
     User,
     hash_token,
 )
-from studio.generations.gateway import client_for, explain
 from studio.upstream import UpstreamError
 
 

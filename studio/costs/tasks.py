@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from studio.accounts.gateway import client_for
 from studio.accounts.models import Team
 from studio.costs import services
-from studio.generations.gateway import client_for
 from studio.upstream import UpstreamError
 
 logger = logging.getLogger(__name__)

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studio.accounts.access import membership_or_404, remember_team, require_manager
+from studio.accounts.gateway import client_for
 from studio.accounts.http import AuthenticatedHttpRequest
 from studio.costs import services, spend
 from studio.costs.forms import BudgetForm, CostSettingsForm, PriceOverrideForm
 from studio.costs.models import MICROS, Budget, ModelPrice
 from studio.generations import catalogue
 from studio.generations.forms import FORMS
-from studio.generations.gateway import client_for
 from studio.generations.kinds import KINDS
 from studio.generations.views import _form_for, _project_for
 from studio.upstream import UpstreamError

@@ -26,8 +26,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from studio import queue
+from studio.accounts.gateway import client_for
 from studio.accounts.models import Team
-from studio.generations import gateway
 from studio.generations.kinds import KINDS
 from studio.generations.models import GatewayModel, Generation, Status
 from studio.upstream import Capability, Timeouts, UpstreamError, classify_model
@@ -70,7 +70,7 @@ def refresh_catalogue(*, team: Team) -> list[str]:
     GatewayModel rows added or marked seen, the cached list replaced, the last failure forgotten.
     """
     try:
-        client = gateway.client_for(team, timeouts=CATALOGUE_TIMEOUTS)
+        client = client_for(team, timeouts=CATALOGUE_TIMEOUTS)
         listed = client.models.list()
     except UpstreamError as exc:
         logger.info("Model list unavailable for team %s: %s", team.pk, exc)

@@ -24,8 +24,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from studio.accounts.models import Team, User
-from studio.generations.gateway_text import explanation
 from studio.generations.kinds import KINDS, Family, Kind, KindSpec, input_offers
+from studio.lib.gateway_text import explanation
 from studio.projects.models import Project
 
 if TYPE_CHECKING:

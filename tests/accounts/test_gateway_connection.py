@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from studio.accounts import services
+from studio.accounts.gateway import client_for as client_for_team
 from studio.accounts.models import Team, User
-from studio.generations.gateway import client_for as client_for_team
 from studio.upstream import NotSentTimeout, network
 
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from studio.accounts.gateway import client_for
 from studio.accounts.models import AuditEvent, Role
 from studio.costs import services
 from studio.costs.models import MICROS, Budget, Charge, ModelPrice, SpendCounter, SpendDay
-from studio.generations.gateway import client_for
 from studio.generations.models import Generation, Kind, Status
 from studio.generations.services import GenerationRuleError, cancel_generation, start_generation
 from studio.upstream import GatewayClient, UpstreamError

@@ -9,8 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from studio.accounts.gateway import client_for
 from studio.accounts.models import Team, User
-from studio.generations import gateway, services
+from studio.generations import services
 from studio.generations.models import Asset, Character, Generation, Kind, Status
 from studio.projects.models import Project
 from studio.sandbox import media as sandbox_media
@@ -155,7 +156,7 @@ def test_without_real_person_the_sora_video_itself_is_used(
 
 
 def test_sandbox_refuses_a_too_long_clip_like_the_gateway(sandbox_project: Project, team: Team) -> None:
-    client = gateway.client_for(team)
+    client = client_for(team)
     fields = {"model": "sora-2-character-real", "timestamps": "1,3"}
 
     with pytest.raises(BadRequest) as refused:
@@ -165,7 +166,7 @@ def test_sandbox_refuses_a_too_long_clip_like_the_gateway(sandbox_project: Proje
 
 
 def test_sandbox_refuses_a_real_person_without_a_clip(sandbox_project: Project, team: Team) -> None:
-    client = gateway.client_for(team)
+    client = client_for(team)
 
     with pytest.raises(BadRequest) as refused:
         client.sora.submit({"model": "sora-2-character-real", "timestamps": "1,3", "from_task": "video_x"})

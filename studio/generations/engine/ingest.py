@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from studio.generations import gateway
+from studio.accounts.gateway import client_for, explain
 from studio.generations.engine import enqueue
 from studio.generations.engine.progress import result_candidates
 from studio.generations.engine.storage import save_once, store_result_bytes, store_result_url
@@ -73,7 +73,7 @@ def ingest_generation(generation_id: int) -> Status | None:
     except UpstreamError as exc:
         if exc.retryable:
             return _retry_later(generation, token, str(exc))
-        return _fail(generation, token, exc.code, gateway.explain(exc), exc.gateway_message)
+        return _fail(generation, token, exc.code, explain(exc), exc.gateway_message)
     generation.mark_succeeded(claim_token=None, claim_expires_at=None, progress=100)
     return Status(generation.status)
 
@@ -134,7 +134,7 @@ def _store_url(generation: Generation, url: str, position: int) -> None:
 def _store_sora_download(generation: Generation, stored: set[int]) -> None:
     if 0 in stored:
         return
-    content = gateway.client_for(generation.team).sora.download(
+    content = client_for(generation.team).sora.download(
         generation.upstream_task_id, max_bytes=settings.DOWNLOAD_MAX_VIDEO_BYTES
     )
     if content.video_url:
@@ -202,7 +202,7 @@ def _download_failed(generation: Generation, token: uuid.UUID, exc: DownloadErro
 
 def _refetch_after_expiry(generation: Generation, token: uuid.UUID) -> Status | None:
     """An expired link gets one fresh look at the task; its new links are tried once more."""
-    client = gateway.client_for(generation.team)
+    client = client_for(generation.team)
     family = KINDS[generation.kind].family
     view: TaskView
     if family == Family.MIDJOURNEY:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from studio.accounts.gateway import client_for, explain
 from studio.accounts.models import Team
 from studio.generations import gateway
 from studio.generations.engine import capacity, recovery
@@ -98,7 +99,7 @@ def poll_due_generations(*, now: datetime | None = None, limit: int = 500) -> Ti
 
 
 def _poll_gateway(team: Team, generations: list[Generation], now: datetime) -> tuple[int, int]:
-    client = gateway.client_for(team)
+    client = client_for(team)
     midjourney = [g for g in generations if KINDS[g.kind].family == Family.MIDJOURNEY]
     others = [g for g in generations if KINDS[g.kind].family != Family.MIDJOURNEY]
     calls = changed = 0
@@ -150,7 +151,7 @@ def _handle_poll_error(team: Team, generation: Generation, exc: UpstreamError, n
         generation.log(GenerationEvent.Kind.ERROR, message=str(exc))
         return int(
             generation.mark_failed(
-                exc.code, gateway.explain(exc), exc.gateway_message, allowed_from=POLLED, next_poll_at=None
+                exc.code, explain(exc), exc.gateway_message, allowed_from=POLLED, next_poll_at=None
             )
         )
     _schedule_next(generation, now)

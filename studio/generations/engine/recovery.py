@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from studio.generations import gateway
+from studio.accounts.gateway import client_for
 from studio.generations.engine import capacity, enqueue
 from studio.generations.kinds import GIVE_UP_AFTER, KINDS, SYNC_KINDS, TIMED_OUT_POLL, TIMEOUT_AFTER, Family
 from studio.generations.kinds.midjourney import task_state
@@ -111,7 +111,7 @@ def search_for_task(generation: Generation, *, now: datetime, is_asked: bool = F
     if not claimed or generation.kind not in FINDABLE_KINDS:
         return False
     try:
-        views = gateway.client_for(generation.team).midjourney.find_by_state(task_state(generation.pk))
+        views = client_for(generation.team).midjourney.find_by_state(task_state(generation.pk))
     except UpstreamError as exc:
         logger.info("Searching for the task of generation %s failed: %r", generation.pk, exc)
         return False

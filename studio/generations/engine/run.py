@@ -30,6 +30,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from studio.accounts.gateway import client_for
 from studio.generations import gateway
 from studio.generations.engine.storage import store_result_bytes, store_result_url
 from studio.generations.engine.submit import adopt_claim, claim_submit, load_inputs, settle_submit_error
@@ -287,7 +288,7 @@ def run_generation(generation_id: int, slot_token: str | None = None) -> Status 
     token = adopt_claim(generation, slot_token) if slot_token else claim_submit(generation)
     if token is None:
         return None  # Someone else runs it, or it was canceled meanwhile.
-    run = Run(generation, token, gateway.client_for(generation.team))
+    run = Run(generation, token, client_for(generation.team))
     try:
         answer = RUNNERS[generation.spec.runner](run)
     except Abandoned:

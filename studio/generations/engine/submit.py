@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from studio.accounts.gateway import client_for, explain
 from studio.generations import gateway
 from studio.generations.engine import capacity
 from studio.generations.engine.progress import apply_task_view
@@ -98,7 +99,7 @@ def submit_generation(generation_id: int, slot_token: str | None = None) -> Stat
 
     submitter = KINDS[generation.kind].submit
     assert submitter is not None, f"{generation.kind} is run by engine.run, not submitted"
-    client = gateway.client_for(generation.team)
+    client = client_for(generation.team)
     recorded: list[dict[str, Any]] = []
 
     def record(request: dict[str, Any]) -> None:
@@ -231,7 +232,7 @@ def _fail_send(generation: Generation, exc: UpstreamError, *, message: str = "")
     generation.log(GenerationEvent.Kind.ERROR, message=str(exc), payload=_error_payload(exc))
     generation.mark_failed(
         exc.code or "upstream_error",
-        message or gateway.explain(exc),
+        message or explain(exc),
         exc.gateway_message or "",
         allowed_from=generation.sending_statuses,
         claim_token=None,

@@ -12,8 +12,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from studio.generations import mj_buttons
-from studio.generations.gateway_text import plain_text
 from studio.generations.models import Generation
+from studio.lib.gateway_text import plain_text
 from studio.upstream.media import parse_progress_line
 
 register = template.Library()

@@ -10,11 +10,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from studio.accounts.gateway import explain
 from studio.accounts.models import User
-from studio.generations import gateway
-from studio.generations.gateway_text import EXPLANATIONS, explanation, plain_text
 from studio.generations.models import REQUEST_ID_PREFIX, Generation, GenerationEvent, Kind, Status
 from studio.generations.templatetags.generation_results import progress_lines
+from studio.lib.gateway_text import EXPLANATIONS, explanation, plain_text
 from studio.projects.models import Project
 from studio.upstream import errors
 from tests.sharing.test_services import make_generation
@@ -77,7 +77,7 @@ def test_every_upstream_error_but_outcome_unknown_has_its_own_explanation(error_
     exc = error_class()
 
     assert exc.code in EXPLANATIONS
-    expected = gateway.explain(exc)
+    expected = explain(exc)
     if exc.code == "outcome_unknown":
         # Asking the gateway whether it is there (Test connection) says nothing about billing.
         assert expected == "The gateway could not handle the request."
