@@ -15,7 +15,8 @@ from PIL import Image
 
 from studio.accounts.models import Team, User
 from studio.accounts.services import update_gateway
-from studio.generations import gateway, services
+from studio.generations import services
+from studio.generations.engine import run as engine_run
 from studio.generations.engine.run import run_generation
 from studio.generations.models import Asset, Generation, GenerationEvent, Kind, Status
 from studio.lib.media import MediaKind
@@ -162,7 +163,7 @@ def _scripted_gateway(monkeypatch: pytest.MonkeyPatch, answer: str) -> None:
         return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
 
     client = GatewayClient("https://gateway.test", "sk-test", transport=httpx.MockTransport(handler))
-    monkeypatch.setattr(gateway, "client_for", lambda team: client)
+    monkeypatch.setattr(engine_run, "client_for", lambda team: client)  # where the run looks it up
 
 
 def _data_url(color: tuple[int, int, int]) -> str:
