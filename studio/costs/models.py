@@ -186,7 +186,10 @@ class SpendCounter(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=("scope", "scope_id", "month"), name="unique_spend_counter"),
+            # The team is part of the key: a member of two teams has a counter in each.
+            models.UniqueConstraint(
+                fields=("team", "scope", "scope_id", "month"), name="unique_spend_counter_per_team"
+            ),
         ]
 
     def __str__(self) -> str:

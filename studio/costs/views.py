@@ -51,10 +51,7 @@ def cost_estimate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     else:
         params, prompt = _raw_params(form), str(request.POST.get(f"{form.prefix}-prompt") or "")
     model = str(request.POST.get(f"{form.prefix}-model") or KINDS[kind].default_model).strip()
-    settings = services.cost_settings_for(project.team)
-    estimate = services.estimate_cost(
-        team=project.team, kind=kind, model=model, params=params, prompt=prompt, cost_settings=settings
-    )
+    estimate = services.estimate_cost(team=project.team, kind=kind, model=model, params=params, prompt=prompt)
     statuses = services.budget_statuses(team=project.team, project=project, user=request.user)
     context = {
         "estimate": estimate,
@@ -65,7 +62,7 @@ def cost_estimate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             for status in statuses
             if estimate.amount is not None and status.used + estimate.amount > status.budget.limit
         ],
-        "currency": settings.currency,
+        "currency": estimate.currency,
     }
     return render(request, "costs/_estimate.html", context)
 

@@ -14,7 +14,9 @@ from studio.costs import services
 from studio.costs.models import MICROS, Budget, Charge, ModelPrice, SpendCounter, SpendDay
 from studio.generations.models import Generation, Kind, Status
 from studio.generations.services import GenerationRuleError, cancel_generation, start_generation
+from studio.sandbox import pricing
 from studio.upstream import GatewayClient, UpstreamError
+from studio.upstream.pricing import parse_price_list
 from tests import factories
 
 
@@ -130,29 +132,37 @@ def test_submit_over_budget_is_refused_naming_the_budget_and_who_can_raise_it(  
     assert SpendCounter.objects.get(scope="project", scope_id=project.pk).amount == 800_000
 
 
-def test_reserving_a_priced_submit_takes_eight_queries(  # type: ignore[no-untyped-def]
+def test_reserving_a_priced_submit_takes_four_queries_once_the_month_has_counters(  # type: ignore[no-untyped-def]
     priced_team, project, user, django_assert_num_queries
 ) -> None:
     services.save_budget(team=priced_team, actor=user, scope="team", limit=10 * MICROS, warn_percent=80)
     services.save_budget(
         team=priced_team, actor=user, scope="project", project=project, limit=10 * MICROS, warn_percent=80
     )
-    generation = Generation.objects.create(
-        team=priced_team,
-        project=project,
-        created_by=user,
-        kind=Kind.VEO3_VIDEO,
-        model="veo3-fast",
-        prompt="a fox",
-    )
 
-    # Settings, price, counters' insert-if-missing, one guarded UPDATE of all three counters, the charge,
-    # the day's spend rows (insert-if-missing and one UPDATE), and the look for budgets past their warning.
-    with django_assert_num_queries(8):
-        services.reserve_cost(generation=generation)
+    def new_generation() -> Generation:
+        return Generation.objects.create(
+            team=priced_team,
+            project=project,
+            created_by=user,
+            kind=Kind.VEO3_VIDEO,
+            model="veo3-fast",
+            prompt="a fox",
+        )
 
-    assert SpendCounter.objects.get(scope="team", scope_id=priced_team.pk).amount == 400_000
-    assert SpendCounter.objects.get(scope="member", scope_id=user.pk).amount == 400_000
+    # The month's first: settings with the price, the guarded UPDATE (which finds no counters), their
+    # insert-if-missing, the guarded UPDATE again, the charge, and the upsert of the day's spend rows.
+    first = new_generation()
+    with django_assert_num_queries(6):
+        services.reserve_cost(generation=first)
+    # Every later one: settings with the price, one guarded UPDATE of all three counters, the charge, the upsert.
+    second = new_generation()
+    with django_assert_num_queries(4):
+        services.reserve_cost(generation=second)
+
+    assert SpendCounter.objects.get(scope="team", scope_id=priced_team.pk).amount == 800_000
+    assert SpendCounter.objects.get(scope="member", scope_id=user.pk).amount == 800_000
+    assert SpendDay.objects.get(dimension="model", key="veo3-fast").count == 2
 
 
 def test_a_budget_set_mid_month_counts_what_was_already_spent(priced_team, project, user) -> None:  # type: ignore[no-untyped-def]
@@ -190,6 +200,33 @@ def test_member_budget_applies_only_to_that_member(priced_team, project, user, m
     with pytest.raises(GenerationRuleError, match="monthly budget of"):
         start(project, member)
     start(project, user)  # the owner has no budget of their own
+
+
+def test_a_member_of_two_teams_is_counted_and_limited_in_each_team_apart(  # type: ignore[no-untyped-def]
+    priced_team, project, user
+) -> None:
+    other_team = factories.make_team(user, "Second Team")
+    services._store_price_list(
+        team=other_team,
+        price_list=parse_price_list(pricing.price_list()),
+        source_url="sandbox",
+    )
+    other_project = factories.make_project(other_team, "Other film")
+    services.save_budget(
+        team=other_team, actor=user, scope="member", user=user, limit=500_000, warn_percent=80
+    )
+    start(project, user)
+    start(project, user)
+
+    start(other_project, user)  # the first team's spend does not count against the second's budget
+    with pytest.raises(GenerationRuleError, match="monthly budget of"):
+        start(other_project, user)
+
+    counters = SpendCounter.objects.filter(scope="member", scope_id=user.pk)
+    assert dict(counters.values_list("team_id", "amount")) == {
+        priced_team.pk: 800_000,
+        other_team.pk: 400_000,
+    }
 
 
 def test_unknown_price_is_refused_only_when_a_budget_applies(priced_team, project, user) -> None:  # type: ignore[no-untyped-def]
