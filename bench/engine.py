@@ -612,6 +612,7 @@ def analyse(args: argparse.Namespace, project: Any, run: EngineRun, folder: Path
     fetch: list[float] = []
     store: list[float] = []
     lag_by_family: dict[str, list[float]] = defaultdict(list)
+    detect_by_family: dict[str, list[float]] = defaultdict(list)
     durations: dict[str, list[float]] = defaultdict(list)
     per_family_calls: dict[str, list[float]] = defaultdict(list)
     within_target = checked = 0
@@ -666,6 +667,7 @@ def analyse(args: argparse.Namespace, project: Any, run: EngineRun, folder: Path
         lag_by_family[family].append(lag)
         if generation.succeeded_at:
             detect.append(generation.succeeded_at.timestamp() - done_at)
+            detect_by_family[family].append(detect[-1])
             fetched = min((a.fetched_at for a in assets if a.fetched_at), default=None)
             if fetched is not None:
                 fetch.append(fetched.timestamp() - generation.succeeded_at.timestamp())
@@ -683,6 +685,7 @@ def analyse(args: argparse.Namespace, project: Any, run: EngineRun, folder: Path
         "ready_lag": spread(lags),
         "ready_lag_by_family": {family: spread(values) for family, values in sorted(lag_by_family.items())},
         "lag_parts": {"detect": spread(detect), "fetch": spread(fetch), "store": spread(store)},
+        "detect_by_family": {family: spread(values) for family, values in sorted(detect_by_family.items())},
         "durations": {
             family: {
                 "mean": rounded(statistics.mean(values)),
@@ -933,6 +936,7 @@ def report(summary: dict[str, Any], result: dict[str, Any], args: argparse.Names
             "ready_lag_target_p95_s": target_lag,
             "ready_lag_by_family": result["ready_lag_by_family"],
             "ready_lag_parts_s": result["lag_parts"],
+            "detect_by_family_s": result["detect_by_family"],
             "status_requests_per_task": round(per_task, 2),
             "status_requests_target_per_task": rounded(target_calls),
             "status_requests_per_task_by_family": result["status_calls_per_task_by_family"],

@@ -211,6 +211,9 @@ class Generation(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How long the task took by the gateway's own clock (its finish time less its submit time), when it
+    # says: the poller learns durations from this, as `succeeded_at` also holds how late we noticed.
+    upstream_seconds = models.FloatField(null=True, blank=True)
     last_progress_at = models.DateTimeField(null=True, blank=True)
 
     # Polling and claims, driven by the database rather than the queue's scheduler.

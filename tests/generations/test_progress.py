@@ -134,3 +134,65 @@ def test_poll_interval_thins_out_when_the_task_runs_late(project, user, history,
     # The window closes at 68 + 1 s; late checks wait half the delay, at most four default intervals.
     assert poll_interval(generation, submitted + timedelta(seconds=79)) == timedelta(seconds=5)
     assert poll_interval(generation, submitted + timedelta(seconds=600)) == timedelta(seconds=40)
+
+
+@pytest.mark.django_db
+def test_estimate_duration_prefers_the_gateways_own_duration(project, user) -> None:  # type: ignore[no-untyped-def]
+    # Seen done 12 s late each time (a sparse poll), but the gateway says each took 50 s: learning from
+    # when we noticed would move the next window 12 s later, and the next run's lateness with it.
+    for _ in range(5):
+        generation = finished_sora(project, user, 62)
+        Generation.objects.filter(pk=generation.pk).update(upstream_seconds=50.0)
+    finished_sora(project, user, 70)  # an older answer without the gateway's times
+
+    estimate = estimate_duration(running_sora(project, user, age=5))
+
+    assert estimate is not None
+    assert (estimate.median, estimate.low, estimate.high) == (50.0, 50.0, 70.0)
+
+
+def test_upstream_seconds_reads_the_gateways_submit_and_finish_times() -> None:
+    from studio.generations.engine.progress import upstream_seconds
+    from studio.upstream import TaskStatus, TaskView
+
+    submitted = timezone.now()
+
+    def view(finished: object) -> TaskView:
+        return TaskView(
+            task_id="t",
+            status=TaskStatus.SUCCEEDED,
+            progress=100,
+            gateway_status="SUCCESS",
+            submitted_at=submitted,
+            finished_at=finished,  # type: ignore[arg-type]
+        )
+
+    assert upstream_seconds(view(submitted + timedelta(seconds=41))) == 41.0
+    assert upstream_seconds(view(None)) is None
+    assert upstream_seconds(view(submitted - timedelta(seconds=5))) is None  # clock nonsense: ignored
+
+
+@pytest.mark.parametrize(
+    ("kind", "model", "params"),
+    [
+        (Kind.VEO3_VIDEO, "veo3-fast", {}),
+        (Kind.SORA2_VIDEO, "sora-2", {"seconds": 4, "size": "1280x720"}),
+        (Kind.MJ_IMAGINE, "midjourney", {}),
+    ],
+)
+def test_a_polled_task_keeps_the_gateways_own_duration(
+    sandbox_project, user, drive, kind, model, params
+) -> None:  # type: ignore[no-untyped-def]
+    generation = services.start_generation(
+        project=sandbox_project, user=user, kind=kind, model=model, prompt="a paper boat", params=params
+    )
+
+    generation = drive(generation)
+
+    assert generation.status == Status.SUCCEEDED
+    assert generation.upstream_seconds is not None
+    assert (
+        0
+        < generation.upstream_seconds
+        <= (generation.succeeded_at - generation.submitted_at).total_seconds() + 1
+    )

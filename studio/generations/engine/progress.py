@@ -80,11 +80,13 @@ def _learn(generation: Generation, key: tuple[Any, ...]) -> Estimate | None:
             succeeded_at__isnull=False,
         )
         .order_by("-succeeded_at")
-        .values_list("submitted_at", "succeeded_at", "params")[: HISTORY_SIZE * 4]
+        .values_list("submitted_at", "succeeded_at", "upstream_seconds", "params")[: HISTORY_SIZE * 4]
     )
+    # The gateway's own duration where it gave one; else until we saw it done, which adds our own
+    # detection delay and, learned from, would push the next window later and later.
     latest = [
-        (succeeded - submitted).total_seconds()
-        for submitted, succeeded, params in finished
+        upstream if upstream is not None else (succeeded - submitted).total_seconds()
+        for submitted, succeeded, upstream, params in finished
         if submitted
         and succeeded
         and _shape(generation.team_id, generation.kind, generation.model, params) == key
@@ -166,6 +168,7 @@ def apply_task_view(generation: Generation, view: TaskView) -> int:
                 error_code="",
                 error_message="",
                 succeeded_at=now,
+                upstream_seconds=upstream_seconds(view),
                 next_poll_at=None,
                 claim_expires_at=None,
                 last_progress_at=now,
@@ -201,6 +204,14 @@ def apply_task_view(generation: Generation, view: TaskView) -> int:
         updated_at=now if made_progress else generation.updated_at, **fields
     )
     return int(bool(updated) and made_progress)
+
+
+def upstream_seconds(view: TaskView) -> float | None:
+    """How long the task took by the gateway's clock, or None when it gave no (sensible) times."""
+    if view.submitted_at is None or view.finished_at is None:
+        return None
+    seconds = (view.finished_at - view.submitted_at).total_seconds()
+    return seconds if 0 < seconds < 86_400 else None
 
 
 def result_candidates(view: TaskView) -> list[str]:
