@@ -191,8 +191,9 @@ def test_a_polled_task_keeps_the_gateways_own_duration(
 
     assert generation.status == Status.SUCCEEDED
     assert generation.upstream_seconds is not None
+    # Whole seconds on the Veo3 and Sora clocks: a task this quick may read 0.
     assert (
         0
-        < generation.upstream_seconds
+        <= generation.upstream_seconds
         <= (generation.succeeded_at - generation.submitted_at).total_seconds() + 1
     )

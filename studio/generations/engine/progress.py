@@ -211,7 +211,7 @@ def upstream_seconds(view: TaskView) -> float | None:
     if view.submitted_at is None or view.finished_at is None:
         return None
     seconds = (view.finished_at - view.submitted_at).total_seconds()
-    return seconds if 0 < seconds < 86_400 else None
+    return seconds if 0 <= seconds < 86_400 else None
 
 
 def result_candidates(view: TaskView) -> list[str]:
