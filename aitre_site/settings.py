@@ -166,7 +166,10 @@ Q_CLUSTER: dict[str, Any] = {
     "save_limit": 1000,
     "poll": 0.2,
     "label": "Task queue",
+    # The results lane (studio/queue.py): `Q_CLUSTER_NAME=aitre-results manage.py qcluster` runs it.
+    "ALT_CLUSTERS": {"aitre-results": {"workers": env.int("Q_RESULT_WORKERS", default=2)}},
 }
+RESULTS_QUEUE = "aitre-results"
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

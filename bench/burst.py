@@ -400,6 +400,7 @@ def main() -> int:
             )  # fmt: skip
             engine.wait_for_http(f"http://127.0.0.1:{port}/accounts/login/", timeout=60)
             processes.add("worker", [engine.PYTHON, "manage.py", "qcluster"])
+            processes.add("results", [engine.PYTHON, "manage.py", "qcluster"], env=engine.RESULTS_LANE)
             processes.add("poller", [engine.PYTHON, "manage.py", "run_poller"])
             started_at = time.time()
             started = burst(args, project, members)

@@ -6,7 +6,8 @@ folder in a temporary directory, the ORM broker) on 127.0.0.1 only, and every pr
 folder removed at the end, on errors and on Ctrl-C too. The last line printed is a JSON summary.
 
 What runs: gunicorn serving the studio (and its sandbox gateway under /sandbox/) through `counting_wsgi.py`,
-which logs every sandbox request; `manage.py qcluster`; `manage.py run_poller`. This process submits the
+which logs every sandbox request; `manage.py qcluster` for each lane (the default one, and the results lane
+with `Q_CLUSTER_NAME=aitre-results`); `manage.py run_poller`. This process submits the
 generations through `studio.generations.services.start_generation`, exactly as the web form does, so their
 submit tasks are queued on commit; then it waits until every one is finished.
 
@@ -76,6 +77,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The results lane's worker (studio/queue.py): the same qcluster, told its cluster's name.
+RESULTS_LANE = {"Q_CLUSTER_NAME": "aitre-results"}
 # Variables of the studio that must not leak into the throwaway environment from the caller's shell.
 STRIPPED_PREFIXES = ("SANDBOX_", "GENERATION_", "Q_", "DOWNLOAD_", "MEDIA_", "S3_")
 STRIPPED_NAMES = {"REDIS_URL", "DATABASE_URL", "POLLER_TICK", "SITE_URL", "LOG_LEVEL", "DEBUG"}
@@ -119,6 +122,9 @@ def parse_args() -> argparse.Namespace:
         help="SANDBOX_TIME_SCALE (0.5: Midjourney ~25 s, Veo3 fast ~35 s, Sora2 4 s ~45 s)",
     )
     parser.add_argument("--workers", type=int, default=2, help="Q_WORKERS (the embedded default is 2)")
+    parser.add_argument(
+        "--result-workers", type=int, default=2, help="Q_RESULT_WORKERS, the results lane's (default 2)"
+    )
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--web-threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument(
@@ -189,6 +195,7 @@ def build_env(args: argparse.Namespace, folder: Path, port: int) -> dict[str, st
             "POLLER_TICK": str(args.tick),
             "DOWNLOAD_ALLOWED_PRIVATE_HOSTS": "127.0.0.1,localhost",
             "Q_WORKERS": str(args.workers),
+            "Q_RESULT_WORKERS": str(args.result_workers),
             "LOG_LEVEL": "INFO",
             "BENCH_REQUEST_LOG": str(folder / "requests.jsonl"),
             "PYTHONUNBUFFERED": "1",
@@ -213,6 +220,7 @@ def build_env(args: argparse.Namespace, folder: Path, port: int) -> dict[str, st
 class Group:
     name: str
     command: list[str]
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     cpu_of_killed: float = 0.0
     starts: int = 0
@@ -226,8 +234,8 @@ class Processes:
     folder: Path
     groups: dict[str, Group] = field(default_factory=dict)
 
-    def add(self, name: str, command: list[str]) -> None:
-        self.groups[name] = Group(name, command)
+    def add(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
+        self.groups[name] = Group(name, command, env or {})
         self.start(name)
 
     def start(self, name: str) -> None:
@@ -237,7 +245,7 @@ class Processes:
         group.process = subprocess.Popen(
             group.command,
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **group.env},
             start_new_session=True,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -494,6 +502,7 @@ def run_engine(args: argparse.Namespace, processes: Processes, project: Any, use
         if kill_at and kill_at[0].is_due(elapsed, counts, args.tasks):
             moment = kill_at.pop(0)
             processes.kill_and_restart("worker")
+            processes.kill_and_restart("results")
             processes.kill_and_restart("poller")
             run.kills.append(round(elapsed, 1))
             print(f"  t={elapsed:5.0f} s  SIGKILL worker and poller (process groups), restarted ({moment})")
@@ -847,6 +856,7 @@ def main() -> int:
         "time_scale": args.time_scale,
         "sandbox_poll_period_s": 15.0 * args.time_scale,
         "q_workers": args.workers,
+        "q_result_workers": args.result_workers,
         "web": f"gunicorn {args.web_workers}x{args.web_threads}",
         "kill": args.kill,
         # Other work on the machine changes every timing here: the load average says how quiet it was.
@@ -881,6 +891,7 @@ def main() -> int:
             )  # fmt: skip
             wait_for_http(f"{base_url}/accounts/login/", timeout=60)
             processes.add("worker", [PYTHON, "manage.py", "qcluster"])
+            processes.add("results", [PYTHON, "manage.py", "qcluster"], env=RESULTS_LANE)
             processes.add("poller", [PYTHON, "manage.py", "run_poller"])
             earlier = Project.objects.create(team=team, name="Earlier work")
             summary["history_per_mix"] = args.history
@@ -967,7 +978,8 @@ def report(summary: dict[str, Any], result: dict[str, Any], args: argparse.Names
     killed = ", killed 3 times" if args.kill else ""
     print(
         f"{args.tasks} generations (Veo3 fast / Sora2 4 s / Midjourney imagine), "
-        f"interval {args.interval:g} s, time scale {args.time_scale:g}, {args.workers} queue workers{killed}"
+        f"interval {args.interval:g} s, time scale {args.time_scale:g}, "
+        f"{args.workers}+{args.result_workers} queue workers (default + results lane){killed}"
     )
     print(f"  finished in {summary['engine_wall_s']} s: {result['statuses']}")
     print(f"  task durations as the studio sees them (s): {result['durations']}")

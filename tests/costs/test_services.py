@@ -155,7 +155,7 @@ def test_reserving_a_priced_submit_takes_four_queries_once_the_month_has_counter
     first = new_generation()
     with django_assert_num_queries(6):
         services.reserve_cost(generation=first)
-    # Every later one: settings with the price, one guarded UPDATE of all three counters, the charge, the upsert.
+    # Every later one: settings with the price, the guarded UPDATE of the counters, the charge, the upsert.
     second = new_generation()
     with django_assert_num_queries(4):
         services.reserve_cost(generation=second)

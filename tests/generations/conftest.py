@@ -93,7 +93,7 @@ def _test_database_url() -> str:
 
 @pytest.fixture
 def studio_workers(sandbox: str, settings) -> Iterator[Callable[[str], None]]:  # type: ignore[no-untyped-def]
-    """The studio's real django-q2 cluster and poller, as subprocesses on the test database.
+    """The studio's real django-q2 clusters (both lanes) and poller, as subprocesses on the test database.
 
     Yields a function that kills one of them with SIGKILL and starts it again (for the kill-and-resume
     tests). Both are stopped at the end.
@@ -118,19 +118,27 @@ def studio_workers(sandbox: str, settings) -> Iterator[Callable[[str], None]]:  
     }
     commands = {
         "worker": [sys.executable, "manage.py", "qcluster"],
+        "results worker": [sys.executable, "manage.py", "qcluster"],
         "poller": [sys.executable, "manage.py", "run_poller"],
     }
+    lanes = {"worker": settings.Q_CLUSTER["name"], "results worker": settings.RESULTS_QUEUE}
     processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(name: str) -> None:
         processes[name] = subprocess.Popen(
-            commands[name], cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL
+            commands[name],
+            cwd=ROOT,
+            env={**env, "Q_CLUSTER_NAME": lanes[name]} if name in lanes else env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
         )
 
     def kill_and_restart(name: str) -> None:
-        os.killpg(processes[name].pid, signal.SIGKILL)
-        processes[name].wait(timeout=10)
-        start(name)
+        # "worker" is both lanes' workers: a killed machine loses them together.
+        for each in ("worker", "results worker") if name == "worker" else (name,):
+            os.killpg(processes[each].pid, signal.SIGKILL)
+            processes[each].wait(timeout=10)
+            start(each)
 
     for name in commands:
         start(name)

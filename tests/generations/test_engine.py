@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_q.brokers import get_broker
+from django_q.signing import SignedPackage
 from PIL import Image
 
 from studio.accounts.models import Team, User
@@ -418,6 +419,32 @@ def test_ingest_twice_stores_each_result_once(sandbox_project, user, drive) -> N
     assert ingest.ingest_generation(generation.pk) == Status.SUCCEEDED
 
     assert generation.assets.count() == 1
+
+
+def test_a_finished_task_is_ingested_on_the_results_lane_not_behind_submits(  # type: ignore[no-untyped-def]
+    sandbox_project, user, drive, settings
+) -> None:
+    results = get_broker(settings.RESULTS_QUEUE)
+    results.purge_queue()
+    waiting = [start(sandbox_project, user, Kind.VEO3_VIDEO) for _ in range(3)]
+
+    finished = drive(start(sandbox_project, user, Kind.VEO3_VIDEO), until={Status.INGESTING})
+
+    assert get_broker().queue_size() >= len(waiting)  # the submits wait in the default lane
+    queued = [SignedPackage.loads(payload) for _id, payload in results.dequeue() or []]
+    assert [(task["func"], task["args"]) for task in queued] == [
+        ("studio.generations.tasks.ingest_generation", (finished.pk,))
+    ]
+
+
+def test_the_sweep_requeues_a_lost_ingest_on_the_results_lane(sandbox_project, user, drive, settings) -> None:  # type: ignore[no-untyped-def]
+    results = get_broker(settings.RESULTS_QUEUE)
+    finished = drive(start(sandbox_project, user, Kind.VEO3_VIDEO), until={Status.INGESTING})
+    results.purge_queue()  # the message was lost with its worker
+    Generation.objects.filter(pk=finished.pk).update(enqueued_at=timezone.now() - timedelta(minutes=5))
+
+    assert recovery.sweep_stale_work(timezone.now()) == 1
+    assert results.queue_size() == 1
 
 
 def test_sweep_requeues_a_lost_submit_once(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ def _after_commit(func: str, generation_id: int, *args: object) -> None:
         *args,
         task_name=f"{func.rsplit('.', 1)[-1]}-{generation_id}",
         before=lambda: _mark_enqueued(generation_id),
+        results=func == INGEST,
     )
 
 
@@ -36,7 +37,7 @@ def submit(generation: Generation) -> None:
 
 
 def ingest(generation: Generation) -> None:
-    """Queues the ingest once the current transaction commits."""
+    """Queues the ingest on the results lane once the current transaction commits."""
     _after_commit(INGEST, generation.pk)
 
 
@@ -48,9 +49,9 @@ def claimed_submit(generation_id: int, slot_token: uuid.UUID) -> None:
 def requeue(kind: str, generation_id: int) -> None:
     """Queues a submit or ingest again right away (the poller's sweep for lost work)."""
     func = {"submit": SUBMIT, "ingest": INGEST}[kind]
-    queue.enqueue_now(func, generation_id, task_name=f"{kind}-{generation_id}")
+    queue.enqueue_now(func, generation_id, task_name=f"{kind}-{generation_id}", results=func == INGEST)
 
 
-def backlog() -> int:
-    """How many tasks wait in the queue, not yet taken by a worker."""
-    return queue.backlog()
+def backlog(kind: str) -> int:
+    """How many submits (or ingests, on the results lane) wait in the queue, not yet taken by a worker."""
+    return queue.backlog(results=kind == "ingest")

@@ -170,13 +170,14 @@ def sweep_stale_work(now: datetime | None = None) -> int:
     # Work given a retry time (a busy gateway, a worker that died) has no message waiting anywhere: it is
     # queued when due. Work queued normally may simply be waiting behind a backlog; it counts as lost only
     # once the queue has drained, or every slow minute would fill the queue with duplicates.
-    drained = enqueue.backlog() == 0
     due_submits = (
-        Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True) if drained else Q(next_poll_at__lte=now)
+        Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True)
+        if enqueue.backlog("submit") == 0
+        else Q(next_poll_at__lte=now)
     )
     due_ingests = (
         Q(claim_expires_at__lte=now) | Q(claim_expires_at__isnull=True)
-        if drained
+        if enqueue.backlog("ingest") == 0
         else Q(claim_expires_at__lte=now)
     )
     lost_submits = Generation.objects.filter(due_submits, enqueued_before, status=Status.QUEUED)

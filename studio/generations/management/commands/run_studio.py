@@ -1,4 +1,5 @@
-"""Starts everything the studio needs in one terminal: the web server, the task worker and the poller.
+"""Starts everything the studio needs in one terminal: the web server, the task workers (the default lane and
+the results lane, see `studio/queue.py`) and the poller.
 
 Ctrl-C (or SIGTERM) stops all of them cleanly. Each child is started with this same Python, so the
 virtual environment is used without activating it.
@@ -18,7 +19,7 @@ from aitre_site.addresses import local_url
 
 
 class Command(BaseCommand):
-    help = "Runs the web server, the django-q2 worker and the poller together (Ctrl-C stops all)."
+    help = "Runs the web server, the django-q2 workers and the poller together (Ctrl-C stops all)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addr", default=settings.RUN_ADDR)
@@ -28,12 +29,19 @@ class Command(BaseCommand):
         commands = {
             "web": [*manage, "runserver", addr, "--noreload"],
             "worker": [*manage, "qcluster"],
+            "results worker": [*manage, "qcluster"],
             "poller": [*manage, "run_poller"],
         }
         # Every child derives SITE_URL and the sandbox's address from this (unless they are set), so the
         # worker sends the sandbox's requests to the port the web server really listens on.
         child_env = {**os.environ, "RUN_ADDR": addr}
-        children = {name: subprocess.Popen(cmd, env=child_env) for name, cmd in commands.items()}
+        lanes = {"worker": str(settings.Q_CLUSTER["name"]), "results worker": settings.RESULTS_QUEUE}
+        children = {
+            name: subprocess.Popen(
+                cmd, env={**child_env, "Q_CLUSTER_NAME": lanes[name]} if name in lanes else child_env
+            )
+            for name, cmd in commands.items()
+        }
         self.stdout.write(f"Started {', '.join(children)} (Ctrl-C stops everything).")
         self.stdout.write(f"Studio: {local_url(addr)}/  Sandbox gateway: {self._sandbox_url(addr)}")
 
