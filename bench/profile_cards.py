@@ -440,6 +440,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with CaptureQueriesContext(connection) as captured:
             response = get()
         queries = len(captured.captured_queries)
+        # The warm request's queries, slowest first (DEBUG is off, so time them here).
+        slowest = time_queries(get)
         cards = response.content.count(CARD_MARKERS[marker])
         page_bytes[name] = len(response.content)
         timing = measure_with_cpu(get, args.requests)
@@ -455,6 +457,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             **timing,
             "target_p95_ms": TARGETS[size],
             "meets_target": timing["p95_ms"] <= TARGETS[size],
+            "slowest_queries": slowest,
             "template_renders": dict(counter.templates.most_common()),
             "url_tags_by_view": dict(counter.urls.most_common()),
             **profiled,
@@ -532,6 +535,24 @@ def cache_probe(
     return probe
 
 
+def time_queries(get: Callable[[], Any], show: int = 4) -> list[dict[str, Any]]:
+    """The `show` slowest queries of one request, with their milliseconds and the start of their SQL."""
+    from django.db import connection
+
+    timings: list[dict[str, Any]] = []
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timings.append({"ms": round((time.perf_counter() - started) * 1000, 2), "sql": sql[:160]})
+
+    with connection.execute_wrapper(timed):
+        get()
+    return sorted(timings, key=lambda row: -row["ms"])[:show]
+
+
 def measure_with_cpu(get: Callable[[], Any], requests: int) -> dict[str, float]:
     """Wall time as gallery.measure gives it, plus this process's CPU time per request.
 
@@ -564,6 +585,9 @@ def print_page(name: str, result: dict[str, Any], top: int) -> None:
         f"profiled {result['profiled_ms_per_request']:.1f} ms/req",
         flush=True,
     )
+    print("  slowest queries of a warm request:")
+    for query in result["slowest_queries"]:
+        print(f"    {query['ms']:7.2f} ms  {query['sql']}")
     print("  buckets (self time, % of profiled):")
     for bucket, pct in list(result["buckets_self_pct"].items())[:14]:
         print(f"    {pct:5.1f}%  {bucket}")

