@@ -2,8 +2,8 @@
 
 Run from the repository root: `.venv/bin/python bench/burst.py [--tasks 300] [--members 10]
 [--time-scale 0.1]`. Like `bench/engine.py` (whose helpers it uses), everything happens in a throwaway
-embedded environment on 127.0.0.1 (gunicorn with the sandbox, `qcluster`, `run_poller`), removed at the
-end. The last line printed is a JSON summary.
+embedded environment on 127.0.0.1 (gunicorn with the sandbox, `qcluster` for each lane, `run_poller`),
+removed at the end. The last line printed is a JSON summary.
 
 With no variables set it runs on the embedded default (a fresh SQLite file, the ORM broker). With
 `DATABASE_URL=postgres://...` it creates a fresh database named after the URL's with `_burst` appended on
@@ -76,6 +76,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--first-poll-delay", type=float, default=1.0)
     parser.add_argument("--tick", type=float, default=0.5, help="POLLER_TICK, s")
     parser.add_argument("--workers", type=int, default=2, help="Q_WORKERS")
+    parser.add_argument("--result-workers", type=int, default=2, help="Q_RESULT_WORKERS (results lane)")
     parser.add_argument("--sandbox-mj", type=int, default=3, help="Midjourney jobs the sandbox accepts")
     parser.add_argument("--sandbox-video", type=int, default=3, help="Veo3 / Sora2 jobs it runs at once")
     parser.add_argument("--mj-slots", type=int, default=5, help="the team's Midjourney limit")
@@ -365,6 +366,7 @@ def main() -> int:
             "sora": args.sandbox_video,
         },
         "q_workers": args.workers,
+        "q_result_workers": args.result_workers,
         "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
     }
     database_url, redis_url = env["DATABASE_URL"], env.get("REDIS_URL", "")
