@@ -246,15 +246,22 @@ def _version(generation: Generation) -> int:
     return version
 
 
-def _versions(generations: Any, *, rendered: set[int] | None = None) -> str:
+def _versions(generations: Any, *, rendered: Sequence[Generation] | None = None) -> str:
     """`id.version` pairs the page's poller sends back, so the server answers with what changed only.
 
     A response that renders only some cards (a new card, an action's card) gives the others version 0:
-    the page may still show an older copy of them, so the next poll sends them again.
+    the page may still show an older copy of them, so the next poll sends them again. A rendered card
+    gets the version of the very row it was drawn from: the list of live cards is read after it, and a
+    worker may have moved the job on in between (a new job goes from queued to waiting in milliseconds),
+    and that newer version would keep the page's older card from ever being sent again.
     """
     rows = list(generations)
+    shown: dict[int, Generation] = {}
+    if rendered is not None:
+        shown = {g.pk: g for g in rendered if g.status in LIVE}
+        rows = [*shown.values(), *(g for g in rows if g.pk not in shown)]
     capacity.annotate_waiting_line(rows)
-    return ",".join(f"{g.pk}.{_version(g) if rendered is None or g.pk in rendered else 0}" for g in rows)
+    return ",".join(f"{g.pk}.{_version(g) if rendered is None or g.pk in shown else 0}" for g in rows)
 
 
 def _check_inputs(
@@ -396,7 +403,7 @@ def _new_card_response(
         "form": form,
         **_model_context(project, form),
         "live_ids": [g.pk for g in live],
-        "live_versions": _versions(live, rendered={generation.pk}),
+        "live_versions": _versions(live, rendered=[generation]),
         "poll_every": POLL_EVERY,
         "oob": True,
     }
@@ -485,7 +492,7 @@ def _after_action(
         "action_error": error,
         "action_note": note,
         "live_ids": [g.pk for g in live],
-        "live_versions": _versions(live, rendered={shown.pk}),
+        "live_versions": _versions(live, rendered=[shown]),
         "poll_every": POLL_EVERY,
     }
     return render(request, "generations/_card_action.html", context)

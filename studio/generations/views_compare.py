@@ -114,7 +114,7 @@ def generation_compare(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             "form": fresh,
             **_model_context(project, fresh),
             "live_ids": [g.pk for g in live],
-            "live_versions": _versions(live, rendered={g.pk for g in cards}),
+            "live_versions": _versions(live, rendered=cards),
             "oob": True,
         }
     )

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from studio.accounts.models import Role, User
@@ -263,3 +264,35 @@ def test_generation_poll_shows_actions_only_to_editors(
 
     assert len(articles(response.text)) == 1
     assert (reverse("generation_cancel", args=[generation.pk]) in response.text) is can_edit
+
+
+def test_a_new_card_that_moved_on_while_the_answer_was_drawn_is_sent_on_the_next_poll(
+    project: Project, user: User, client_for: Callable[[User], Client], monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from studio.generations import views
+
+    read_live_cards = views._live_cards
+
+    def worker_moves_it_on_first(project_id: int) -> list[Generation]:
+        # A worker takes the new job between the answer reading its card and reading the live cards.
+        Generation.objects.filter(project_id=project_id).update(
+            status=Status.WAITING, updated_at=timezone.now()
+        )
+        return read_live_cards(project_id)
+
+    monkeypatch.setattr(views, "_live_cards", worker_moves_it_on_first)
+    data = {
+        "family": "veo3",
+        "veo3-model": "veo3-fast",
+        "veo3-prompt": "a red fox in the snow",
+        "veo3-aspect_ratio": "9:16",
+    }
+    created = client_for(user).post(reverse("generation_create", args=[project.pk]), data, **HTMX)
+    assert 'data-status="queued"' in created.text
+    poll_url = html.unescape(re.search(r'hx-get="([^"]*generations/poll/[^"]*)"', created.text).group(1))
+
+    response = client_for(user).get(poll_url, **HTMX)
+
+    tags = articles(response.text)
+    assert len(tags) == 1
+    assert 'data-status="waiting"' in tags[0]
