@@ -98,6 +98,27 @@ def test_a_new_or_renamed_tag_shows_fresh_in_the_history(
     assert "hero" not in tile
 
 
+def test_a_renamed_author_project_or_first_result_shows_fresh_in_the_team_history(
+    team: Team, project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    """The tile's key is read as values, without the rows: each of them must still be in it."""
+    generation = make_generation(project, user, image=(10, 20, 30))
+    client = client_for(user)
+    url = reverse("team_history", args=[team.pk])
+    first = tile_of(client.get(url).content.decode(), generation)
+    user.display_name = "Renamed Author"
+    user.save()
+    project.name = "Renamed Project"
+    project.save()
+    second = tile_of(client.get(url).content.decode(), generation)
+    assert "Renamed Author" in second
+    assert "Renamed Project" in second
+    generation.assets.update(thumbnail="")
+    third = tile_of(client.get(url).content.decode(), generation)
+    assert "/thumb" in first
+    assert "/thumb" not in third
+
+
 def test_each_viewer_sees_their_own_star_and_their_own_csrf_token(
     team: Team, project: Project, user: User, client_for: Callable[[User], Client]
 ) -> None:

@@ -96,7 +96,12 @@ class User(AbstractUser):
 
     @property
     def name(self) -> str:
-        return self.display_name or self.email.split("@", 1)[0]
+        return self.name_from(self.display_name, self.email)
+
+    @staticmethod
+    def name_from(display_name: str | None, email: str | None) -> str:
+        """A person's name from the two fields (read as values, without the row); "" for nobody."""
+        return display_name or (email or "").split("@", 1)[0]
 
     def get_full_name(self) -> str:
         return self.name

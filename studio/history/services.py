@@ -9,12 +9,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from studio.accounts.audit import record_audit
 from studio.accounts.models import AuditEvent, Team, User
 from studio.comments.models import Comment
-from studio.generations.models import Asset, Favourite, Generation, Tag
+from studio.generations.models import TERMINAL, Asset, Favourite, Generation, Tag
 from studio.lib.dates import start_of_day
 from studio.projects.models import Project
 
@@ -146,7 +146,7 @@ def _decode(cursor: str) -> tuple[str, int]:
     return position, int(pk)
 
 
-def encode_cursor(generation: Generation) -> str:
+def encode_cursor(generation: Tile) -> str:
     return _encode(str(int(generation.created_at.timestamp() * 1_000_000)), generation.pk)
 
 
@@ -159,7 +159,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
         return None
 
 
-def encode_cost_cursor(generation: Generation) -> str:
+def encode_cost_cursor(generation: Tile) -> str:
     """A cost-sorted page's position: the cost ("n" when unknown) and the id."""
     amount = getattr(generation, "cost", None)
     return _encode("n" if amount is None else str(amount), generation.pk)
@@ -184,9 +184,81 @@ def _after_cost(position: tuple[int | None, int], *, descending: bool) -> Q:
     return Q(cost__gt=amount) | Q(cost=amount, pk__gt=pk) | Q(cost__isnull=True)
 
 
+class TileFile(NamedTuple):
+    """A tile's picture: its first result file's id and the names of its thumbnail and poster ("" if none)."""
+
+    pk: int
+    thumbnail: str
+    poster: str
+
+
+class TileTag(NamedTuple):
+    pk: int
+    name: str
+
+
+class Tile:
+    """One tile of a gallery page, read as plain values: everything the tile shows that can change (what its
+    cached HTML is keyed by) and its place in the order. The full row the template renders, `generation`,
+    is loaded by `load_tiles` only for a tile whose HTML the cache does not hold, so a page whose tiles are
+    all cached builds no model instances."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.pk: int = values["id"]
+        self.created_at: datetime = values["created_at"]
+        self.updated_at: datetime = values["updated_at"]
+        self.status: str = values["status"]
+        self.project_id: int = values["project_id"]
+        self.project_name: str = values["project__name"]
+        self.author = User.name_from(values["created_by__display_name"], values["created_by__email"])
+        self.is_favourite: bool = values["is_favourite"]
+        self.comment_count: int = values["comment_count"]
+        self.cost: int | None = values.get("cost")
+        self.review: tuple[str, str | None] | None = values["review__state"] and (
+            values["review__state"],
+            User.name_from(values["review__set_by__display_name"], values["review__set_by__email"]) or None,
+        )
+        self.charge: tuple[str, int | None, str, bool] | None = values["charge__state"] and (
+            values["charge__state"],
+            values["charge__amount"],
+            values["charge__currency"],
+            values["charge__is_estimated"],
+        )
+        self.first_asset: TileFile | None = None
+        self.tags: list[TileTag] = []  # by name
+        self.generation: Generation | None = None  # read by load_tiles when the tile is to be rendered
+        self.fragment_key: str | None = None  # set by fragments.attach
+        self.cached_fragment: str | None = None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in TERMINAL
+
+
+TILE_VALUES = (
+    "id",
+    "created_at",
+    "updated_at",
+    "status",
+    "project_id",
+    "project__name",
+    "created_by__display_name",
+    "created_by__email",
+    "review__state",
+    "review__set_by__display_name",
+    "review__set_by__email",
+    "charge__state",
+    "charge__amount",
+    "charge__currency",
+    "charge__is_estimated",
+    "is_favourite",
+    "comment_count",
+)
+
+
 @dataclass(frozen=True)
 class GalleryPage:
-    items: Sequence[Generation]
+    items: Sequence[Tile]
     next_cursor: str | None
 
 
@@ -201,8 +273,8 @@ def gallery_page(
     """One page, newest first (or by cost), continuing after `cursor`: keyset on (created_at, id) or
     (cost, id), no OFFSET or COUNT.
 
-    Three queries: the page (with the viewer's favourite flag, cost, review and comment count), its
-    results' files, and its tags.
+    Three queries, all read as values: the page (with the viewer's favourite flag, cost, review and
+    comment count), its first result files, and its tags. The rows themselves: `load_tiles`.
     """
     size = max(1, min(size, MAX_PAGE_SIZE))
     if sort in {Sort.COST_HIGH, Sort.COST_LOW}:
@@ -215,9 +287,10 @@ def gallery_page(
         queryset = queryset.filter(
             Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk), created_at__lte=moment
         )
-    rows = list(_with_tile_data(queryset, user).order_by("-created_at", "-pk")[: size + 1])
+    rows = _tiles(queryset.order_by("-created_at", "-pk"), user, size + 1)
     items = rows[:size]
     next_cursor = encode_cursor(items[-1]) if len(rows) > size else None
+    _attach_files_and_tags(items)
     return GalleryPage(items=items, next_cursor=next_cursor)
 
 
@@ -229,30 +302,63 @@ def _cost_page(
     if position is not None:
         queryset = queryset.filter(_after_cost(position, descending=descending))
     cost = F("cost").desc(nulls_last=True) if descending else F("cost").asc(nulls_last=True)
-    rows = list(_with_tile_data(queryset, user).order_by(cost, "-pk" if descending else "pk")[: size + 1])
+    rows = _tiles(queryset.order_by(cost, "-pk" if descending else "pk"), user, size + 1, "cost")
     items = rows[:size]
     next_cursor = encode_cost_cursor(items[-1]) if len(rows) > size else None
+    _attach_files_and_tags(items)
     return GalleryPage(items=items, next_cursor=next_cursor)
 
 
-def _with_tile_data(queryset: QuerySet[Generation], user: User) -> QuerySet[Generation]:
-    """What a tile shows: author, project, cost, review, comment count, the viewer's favourite flag, result
-    files and tags."""
-    return (
-        queryset.annotate(
-            is_favourite=Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk"))),
-            comment_count=comment_count_subquery(),
-        )
-        .select_related("created_by", "project", "charge", "review", "review__set_by")
-        .prefetch_related(
-            Prefetch(
-                "assets",
-                queryset=Asset.objects.filter(role=Asset.Role.RESULT).order_by("position"),
-                to_attr="tile_assets",
-            ),
-            Prefetch("tags", queryset=Tag.objects.order_by("name")),
-        )
+def _tiles(queryset: QuerySet[Generation], user: User, limit: int, *extra: str) -> list[Tile]:
+    annotated = queryset.annotate(
+        is_favourite=Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk"))),
+        comment_count=comment_count_subquery(),
     )
+    return [Tile(values) for values in annotated.values(*TILE_VALUES, *extra)[:limit]]
+
+
+def _attach_files_and_tags(tiles: Sequence[Tile]) -> None:
+    """Each tile's first result file and its tags: two queries of plain values for the whole page."""
+    by_id = {tile.pk: tile for tile in tiles}
+    files = (
+        Asset.objects.filter(generation_id__in=by_id, role=Asset.Role.RESULT)
+        .order_by("generation_id", "position", "pk")
+        .values_list("generation_id", "pk", "thumbnail", "poster")
+    )
+    for generation_id, pk, thumbnail, poster in files:
+        tile = by_id[generation_id]
+        if tile.first_asset is None:
+            tile.first_asset = TileFile(pk, thumbnail or "", poster or "")
+    links = (
+        Generation.tags.through.objects.filter(generation_id__in=by_id)
+        .order_by("tag__name", "tag_id")
+        .values_list("generation_id", "tag_id", "tag__name")
+    )
+    for generation_id, tag_id, name in links:
+        by_id[generation_id].tags.append(TileTag(tag_id, name))
+
+
+def load_tiles(page: GalleryPage, user: User) -> GalleryPage:
+    """The page with the full row (author, project, cost, review) of each tile whose HTML the cache does not
+    hold, in one query, or in none when the cache holds them all; a tile whose row was deleted meanwhile
+    is left out."""
+    missing = [tile.pk for tile in page.items if tile.cached_fragment is None]
+    if not missing:
+        return page
+    rows = (
+        Generation.objects.filter(pk__in=missing)
+        .select_related("created_by", "project", "charge", "review", "review__set_by")
+        .in_bulk()
+    )
+    for tile in page.items:
+        generation = rows.get(tile.pk)
+        if generation is not None:
+            # What the page already read as values, for the templates the tile shares with the cards.
+            generation.is_favourite = tile.is_favourite  # type: ignore[attr-defined]
+            generation.comment_count = tile.comment_count  # type: ignore[attr-defined]
+            tile.generation = generation
+    items = [tile for tile in page.items if tile.cached_fragment is not None or tile.generation is not None]
+    return GalleryPage(items=items, next_cursor=page.next_cursor)
 
 
 def comment_count_subquery() -> Coalesce:

@@ -90,31 +90,25 @@ TILE_TEMPLATES = (
 
 
 def _tile_key(
-    generation: Generation, *, viewer: _Viewer, in_project: bool, trash: bool
+    tile: history.Tile, *, viewer: _Viewer, in_project: bool, trash: bool
 ) -> tuple[Any, ...] | None:
     """Everything a finished tile shows (see history/_tile.html); None for one still changing."""
-    if not generation.is_finished:
+    if not tile.is_finished:
         return None
-    first = generation.tile_assets[0] if generation.tile_assets else None  # type: ignore[attr-defined]
     return (
-        generation.pk,
-        generation.updated_at,
-        generation.status,
-        generation.created_by.name if generation.created_by else "",
-        None if in_project else (generation.project_id, generation.project.name),
-        first and (first.pk, first.thumbnail.name, first.poster.name),
-        tuple((tag.pk, tag.name) for tag in generation.tags.all()),
-        fragments.review_and_comments(generation),
-        _charge_shown(generation),
-        generation.is_favourite,  # type: ignore[attr-defined]  # a flag in the key; the star itself is not personal
+        tile.pk,
+        tile.updated_at,
+        tile.status,
+        tile.author,
+        None if in_project else (tile.project_id, tile.project_name),
+        tile.first_asset,
+        tuple(tile.tags),
+        (tile.review, tile.comment_count),
+        tile.charge,
+        tile.is_favourite,  # a flag in the key; the star itself is not personal
         viewer.can_edit,
         trash,
     )
-
-
-def _charge_shown(generation: Generation) -> tuple[Any, ...] | None:
-    charge = getattr(generation, "charge", None)
-    return charge and (charge.state, charge.amount, charge.currency, charge.is_estimated)
 
 
 def _page_size(request: AuthenticatedHttpRequest) -> int:
@@ -154,10 +148,9 @@ def _gallery(
         page.items,
         name="tile",
         templates=TILE_TEMPLATES,
-        key_of=lambda generation: _tile_key(
-            generation, viewer=viewer, in_project=project is not None, trash=trash
-        ),
+        key_of=lambda tile: _tile_key(tile, viewer=viewer, in_project=project is not None, trash=trash),
     )
+    page = history.load_tiles(page, request.user)  # only the tiles the cache does not hold
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
