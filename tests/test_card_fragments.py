@@ -226,3 +226,61 @@ def test_a_share_page_follows_moves_and_the_download_switch(
     assert "kept here" in page
     assert "moved away" not in page
     assert "?download=1" not in page
+
+
+def header_of(client: Client) -> str:
+    response = client.get(reverse("notification_preferences"))
+    assert response.status_code == 200
+    match = re.search(r'<header class="topbar.*?</header>', response.content.decode(), re.S)
+    assert match
+    return match.group(0)
+
+
+def test_the_cached_header_follows_team_names_roles_and_switches_and_is_each_persons_own(
+    team: Team, user: User, client_for: Callable[[User], Client]
+) -> None:
+    member = factories.make_user()
+    membership = factories.add_member(team, member, Role.ADMIN)
+    client = client_for(member)
+    client.post(reverse("team_switch", args=[team.pk]))
+    header_of(client)  # stores the fragments
+    first = header_of(client)  # reads them
+    assert team.name in first
+    assert reverse("team_audit", args=[team.pk]) in first  # admins see the audit log
+    team.name = "Renamed Team"
+    team.save()
+    renamed = header_of(client)
+    assert "Renamed Team" in renamed
+    membership.role = Role.MEMBER
+    membership.save()
+    second = header_of(client)
+    assert reverse("team_audit", args=[team.pk]) not in second
+    other_team = factories.make_team(member, "Second Team")
+    client.post(reverse("team_switch", args=[other_team.pk]))
+    third = header_of(client)
+    assert reverse("team_history", args=[other_team.pk]) in third
+    assert reverse("team_history", args=[team.pk]) not in third
+    # Someone else with a header of the same shape gets their own teams, and their own token.
+    owner_header = header_of(client_for(user))
+    assert "Second Team" not in owner_header
+    assert CSRF_STAND_IN not in first + second + third + owner_header
+
+
+def test_the_cached_filter_panel_shows_each_addresss_own_choices(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(user)
+    url = reverse("project_history", args=[project.pk])
+
+    def search_box(query: dict[str, str]) -> str:
+        page = client.get(url, query).content.decode()
+        match = re.search(r'<input type="search" name="q" id="id_q" value="([^"]*)"', page)
+        assert match
+        return match.group(1)
+
+    assert [search_box({}), search_box({"q": "fox"}), search_box({}), search_box({"q": "owl"})] == [
+        "",
+        "fox",
+        "",
+        "owl",
+    ]

@@ -3,6 +3,7 @@ bulk actions (ZIP, move, copy, tag, trash, restore), the trash, and the team's a
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -151,6 +152,18 @@ def _gallery(
         key_of=lambda tile: _tile_key(tile, viewer=viewer, in_project=project is not None, trash=trash),
     )
     page = history.load_tiles(page, request.user)  # only the tiles the cache does not hold
+    # The filter panel is a function of the address and the team's options: rendered once per both.
+    filter_panel = SimpleNamespace()
+    fragments.attach(
+        [filter_panel],
+        name="history-filters",
+        templates=("history/gallery.html",),
+        key_of=lambda _panel: (
+            request.path,
+            sorted((name, request.GET.getlist(name)) for name in request.GET if name != "cursor"),
+            choices,
+        ),
+    )
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
@@ -158,6 +171,7 @@ def _gallery(
         "project": project,
         "viewer": viewer,
         "form": form,
+        "filter_panel": filter_panel,
         "page": page,
         "filters_query": query.urlencode(),
         "bulk_projects": choices["projects"],
