@@ -8,6 +8,7 @@ from datetime import timedelta
 import av
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.signing import SignedPackage
@@ -409,6 +410,25 @@ def test_two_pollers_never_claim_the_same_task(sandbox_project, user) -> None:  
 
     assert len(first) == 3
     assert second == []
+
+
+def test_a_poller_starting_takes_back_the_claims_of_one_killed_mid_tick(sandbox_project, user) -> None:  # type: ignore[no-untyped-def]
+    claimed, scheduled = (start(sandbox_project, user, Kind.VEO3_VIDEO) for _ in range(2))
+    for generation in (claimed, scheduled):
+        submit.submit_generation(generation.pk)
+    now = timezone.now()
+    Generation.objects.filter(pk=claimed.pk).update(next_poll_at=now)
+    later = now + timedelta(minutes=5)
+    Generation.objects.filter(pk=scheduled.pk).update(next_poll_at=later)
+    assert [g.pk for g in poller.claim_due(now)] == [claimed.pk]  # ...and the poller that claimed it dies.
+
+    call_command("run_poller", "--once", stdout=io.StringIO())
+
+    claimed.refresh_from_db()
+    scheduled.refresh_from_db()
+    assert claimed.poll_count == 1  # asked about at once, not after the dead poller's lease
+    assert claimed.claim_token is None
+    assert (scheduled.poll_count, scheduled.next_poll_at) == (0, later)  # a schedule is not a claim
 
 
 def test_ingest_twice_stores_each_result_once(sandbox_project, user, drive) -> None:  # type: ignore[no-untyped-def]

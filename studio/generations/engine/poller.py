@@ -52,6 +52,16 @@ class TickReport:
     changed: int = 0
 
 
+def release_claims(now: datetime) -> int:
+    """Takes back, at a poller's start, every poll claim still held: a poller killed mid-tick leaves its
+    rows claimed until POLL_LEASE ends, and the one starting in its place would otherwise wait that long
+    to ask about them (bench/engine.py --kill: the detection p95 was the lease). Were another poller alive
+    and mid-tick, its rows would be asked about twice: a second status call, never a second change."""
+    return Generation.objects.filter(
+        status__in=POLLED, claim_token__isnull=False, next_poll_at__gt=now
+    ).update(next_poll_at=now, claim_token=None)
+
+
 def claim_due(now: datetime, *, limit: int = 500) -> list[Generation]:
     """Claims up to `limit` due generations for this poller; nobody else polls them meanwhile."""
     token = uuid.uuid4()

@@ -8,9 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils import timezone
 
 from studio.generations import catalogue
-from studio.generations.engine.poller import poll_due_generations
+from studio.generations.engine.poller import poll_due_generations, release_claims
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         self.stdout.write(f"Poller running, one tick every {interval:g} s.")
+        released = release_claims(timezone.now())
+        if released:
+            self.stdout.write(f"Took back {released} claims left by a poller that stopped mid-tick.")
         # The teams' model lists are refreshed by a worker: the first time soon after start, then on schedule.
         catalogue_due = time.monotonic() + min(60.0, settings.CATALOGUE_REFRESH_EVERY)
         while not stopping:
