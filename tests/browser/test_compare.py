@@ -51,6 +51,7 @@ def test_compare_three_image_models_from_one_form_then_open_two_side_by_side(stu
     images = page.get_by_role("img", name=re.compile(r"^Result of #\d+$"))
     expect(images).to_have_count(2)
     for image in images.all():
-        assert image.evaluate("(img) => img.complete && img.naturalWidth > 0")
+        # Visible is not loaded: decode() waits for the file (and rejects if it is broken).
+        assert image.evaluate("(img) => img.decode().then(() => img.naturalWidth > 0)")
     assert csp_complaints(console) == []
     assert [text for text in console if text.startswith("page error")] == []

@@ -62,7 +62,8 @@ def test_gemini_image_to_image_from_an_uploaded_picture(studio, console, tmp_pat
     wait_until_done(card)
     result = card.get_by_role("img", name="Result 1")
     expect(result).to_be_visible()
-    size = result.evaluate("(image) => [image.naturalWidth, image.naturalHeight]")
+    # Visible is not loaded: decode() waits for the file (and rejects if it is broken).
+    size = result.evaluate("(image) => image.decode().then(() => [image.naturalWidth, image.naturalHeight])")
     assert size[1] > size[0]  # The portrait input shaped the result.
     expect(
         card.get_by_role("navigation", name="Use result 1 as input").get_by_role(
