@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -103,7 +103,7 @@ CARD_TEMPLATES = ("generations/_card.html", "reviews/_badge.html", "comments/_co
 
 
 def _card_key(
-    generation: Generation, *, can_edit: bool, clips: tuple[int, ...] = ()
+    generation: Generation, *, can_edit: bool, clips: tuple[CharacterClip, ...] = ()
 ) -> tuple[Any, ...] | None:
     """Everything a finished card shows (see generations/_card.html); None for one still changing."""
     if not generation.is_finished:
@@ -160,12 +160,12 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     capacity.annotate_waiting_line(cards)
     character_clips = _character_clips(project, cards)
     # A card offering "make a character" lists the project's videos: the list is part of what it shows.
-    clip_ids = tuple(clip.pk for clip in character_clips)
+    clips = tuple(character_clips)
     fragments.attach(
         cards,
         name="card",
         templates=CARD_TEMPLATES,
-        key_of=lambda card: _card_key(card, can_edit=membership.can_edit, clips=clip_ids),
+        key_of=lambda card: _card_key(card, can_edit=membership.can_edit, clips=clips),
     )
     _note_gateway_rests(cards, {project.team_id: project.team})
     picked, initial = _use_as_input(request, project, family)
@@ -196,13 +196,19 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return render(request, template, context)
 
 
-def _character_clips(project: Project, cards: Sequence[Generation]) -> list[Asset]:
+class CharacterClip(NamedTuple):
+    """A project video a card's "make a character" form offers: what its option shows, read as values."""
+
+    pk: int
+    original_name: str
+
+
+def _character_clips(project: Project, cards: Sequence[Generation]) -> list[CharacterClip]:
     """The project's videos a Sora character may be taken from (read only if a card offers it)."""
     if not any(card.can_remix for card in cards):
         return []
-    return list(
-        Asset.objects.filter(project=project, kind=Asset.MediaKind.VIDEO).order_by("-created_at")[:50]
-    )
+    videos = Asset.objects.filter(project=project, kind=Asset.MediaKind.VIDEO).order_by("-created_at")
+    return [CharacterClip(*row) for row in videos.values_list("pk", "original_name")[:50]]
 
 
 def _use_as_input(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from studio.accounts.gateway import client_for
 from studio.accounts.models import Team, User
@@ -172,3 +173,27 @@ def test_sandbox_refuses_a_real_person_without_a_clip(sandbox_project: Project, 
         client.sora.submit({"model": "sora-2-character-real", "timestamps": "1,3", "from_task": "video_x"})
 
     assert "needs url or video" in refused.value.gateway_message
+
+
+def test_the_workspace_offers_the_projects_videos_and_a_new_one_at_once(
+    sora_video: Generation, user: User, client, sandbox_project: Project
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    url = reverse("project_detail", args=[sandbox_project.pk])
+    project_video = sora_video.assets.get(kind=Asset.MediaKind.VIDEO)
+
+    def offered() -> list[str]:
+        page = client.get(url).content.decode()
+        select = page.split(f'id="character-clip-asset-{sora_video.pk}"', 1)[1].split("</select>", 1)[0]
+        return [value for value in select.split('<option value="')[1:] if not value.startswith('"')]
+
+    first = offered()  # stores the finished card
+    assert [value.split('"')[0] for value in first] == [str(project_video.pk)]
+    project_video.pk = None  # a second video of the project: the cached card must offer it too
+    project_video.position = 1
+    project_video.original_name = "second.mp4"
+    project_video.created_at = timezone.now()
+    project_video.save()
+    second = offered()
+    assert [value.split('"')[0] for value in second] == [str(project_video.pk), first[0].split('"')[0]]
+    assert "second.mp4" in second[0]
