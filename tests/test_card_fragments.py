@@ -163,6 +163,33 @@ def test_a_card_still_in_flight_is_never_cached(
     assert 'value="60"' in card_of(client.get(url).content.decode(), generation)
 
 
+def test_workspace_cards_from_the_cache_are_the_cards_rendered_and_follow_a_rename_or_new_result(
+    project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    """The workspace keys its cards by values read without the rows: each shown value must be in them."""
+    parent = make_generation(project, user, image=(10, 20, 30))
+    child = make_generation(project, user, image=(30, 20, 10), parent=parent)
+    running = make_generation(project, user, status=Status.RUNNING, progress=10)
+    client = client_for(user)
+    url = reverse("project_detail", args=[project.pk])
+
+    def cards() -> dict[int, str]:
+        page = client.get(url).content.decode()
+        return {
+            generation.pk: re.sub(r'csrfmiddlewaretoken" value="[^"]+"', "", card_of(page, generation))
+            for generation in (parent, child, running)
+        }
+
+    rendered, cached = cards(), cards()
+    assert cached == rendered
+    user.display_name = "Renamed Author"
+    user.save()
+    assert "Renamed Author" in cards()[child.pk]
+    child.assets.update(thumbnail="")
+    assert "/thumb" in rendered[child.pk]
+    assert "/thumb" not in cards()[child.pk]
+
+
 def test_a_changed_charge_shows_fresh_on_the_workspace_card(
     project: Project, user: User, client_for: Callable[[User], Client]
 ) -> None:

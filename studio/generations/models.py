@@ -135,11 +135,9 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
     def due_for_poll(self, now: datetime) -> GenerationQuerySet:
         return self.filter(status__in=POLLED, next_poll_at__lte=now)
 
-    def for_cards(self) -> GenerationQuerySet:
-        """Everything a task card shows, in a fixed number of queries."""
-        # "charge" (costs) and "review" (reviews) are one-to-ones from apps above this one, shown on the
-        # card; the comment count is a correlated subquery on the comments app's rows, reached through the
-        # reverse relation so this module need not import an app that depends on it.
+    def with_comment_count(self) -> GenerationQuerySet:
+        """Annotates `comment_count`: a correlated subquery on the comments app's rows, reached through the
+        reverse relation so this module need not import an app that depends on it."""
         comments = self.model._meta.get_field("comments").related_model
         comment_count = (
             comments._default_manager.filter(generation_id=models.OuterRef("pk"))
@@ -148,9 +146,14 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             .annotate(count=models.Count("id"))
             .values("count")
         )
+        return self.annotate(comment_count=Coalesce(models.Subquery(comment_count), 0))
+
+    def for_cards(self) -> GenerationQuerySet:
+        """Everything a task card shows, in a fixed number of queries."""
+        # "charge" (costs) and "review" (reviews) are one-to-ones from apps above this one, shown on the card.
         return (
             self.select_related("created_by", "parent", "charge", "review", "review__set_by")
-            .annotate(comment_count=Coalesce(models.Subquery(comment_count), 0))
+            .with_comment_count()
             .prefetch_related(
                 models.Prefetch("assets", queryset=Asset.objects.filter(role=Asset.Role.RESULT))
             )

@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseStopPolling, reswap, retarget
 
 from studio.accounts.access import membership_in, membership_or_404, remember_team, require_editor
 from studio.accounts.http import AuthenticatedHttpRequest
-from studio.accounts.models import EDITOR_ROLES, Membership, Team
+from studio.accounts.models import EDITOR_ROLES, Membership, Team, User
 from studio.costs.services import price_labels
 from studio.generations import catalogue, mj_buttons, prefill, services
 from studio.generations.engine import capacity
@@ -38,7 +38,16 @@ from studio.generations.forms import (
 )
 from studio.generations.kinds import KINDS
 from studio.generations.kinds.sora import CHARACTER_CLIP_MAX_BYTES, CHARACTER_CLIP_MAX_SECONDS
-from studio.generations.models import LIVE, POLLED, Asset, Character, Generation, GenerationEvent, Status
+from studio.generations.models import (
+    LIVE,
+    POLLED,
+    TERMINAL,
+    Asset,
+    Character,
+    Generation,
+    GenerationEvent,
+    Status,
+)
 from studio.generations.services import GenerationRuleError
 from studio.lib import fragments
 from studio.lib.media import MediaError, MediaKind
@@ -92,39 +101,127 @@ def _model_context(project: Project, form: GenerationForm) -> dict[str, Any]:
     }
 
 
-def _cards(project: Project, *, before: int | None = None) -> list[Generation]:
-    queryset = Generation.objects.filter(project=project).alive().for_cards()
+class CardRow:
+    """A workspace card read as plain values: everything its cached HTML is keyed by (see _card_key). A card
+    to be rendered (one in flight, or one the cache does not hold) is replaced by its full row."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.pk: int = values["id"]
+        self.team_id: int = values["team_id"]
+        self.kind: str = values["kind"]
+        self.status: str = values["status"]
+        self.updated_at = values["updated_at"]
+        self.project_id: int = values["project_id"]
+        self.compare_group_id: int | None = values["compare_group_id"]
+        self.author = values["created_by_id"] and User.name_from(
+            values["created_by__display_name"], values["created_by__email"]
+        )
+        self.parent = values["parent_id"] and (values["parent_id"], values["parent__project_id"])
+        self.charge = values["charge__state"] and (
+            values["charge__state"],
+            values["charge__amount"],
+            values["charge__currency"],
+            values["charge__is_estimated"],
+        )
+        self.review = values["review__state"] and (
+            values["review__state"],
+            User.name_from(values["review__set_by__display_name"], values["review__set_by__email"]) or None,
+        )
+        self.comment_count: int = values["comment_count"]
+        self.result_files: list[tuple[Any, ...]] = []
+        self.fragment_key: str | None = None  # set by fragments.attach
+        self.cached_fragment: str | None = None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def can_remix(self) -> bool:
+        return self.status == Status.SUCCEEDED and KINDS[self.kind].can_remix
+
+
+CARD_VALUES = (
+    "id",
+    "team_id",
+    "kind",
+    "status",
+    "updated_at",
+    "project_id",
+    "compare_group_id",
+    "created_by_id",
+    "created_by__display_name",
+    "created_by__email",
+    "parent_id",
+    "parent__project_id",
+    "charge__state",
+    "charge__amount",
+    "charge__currency",
+    "charge__is_estimated",
+    "review__state",
+    "review__set_by__display_name",
+    "review__set_by__email",
+    "comment_count",
+)
+
+
+def _card_rows(project: Project, *, before: int | None = None) -> list[CardRow]:
+    """A page of the project's cards, newest first, and one more to tell whether there are more: two
+    queries of plain values (the cards, their result files)."""
+    queryset = Generation.objects.filter(project=project).alive().with_comment_count()
     if before:
         queryset = queryset.filter(pk__lt=before)
-    return list(queryset.order_by("-pk")[: PAGE_SIZE + 1])
+    rows = [CardRow(values) for values in queryset.order_by("-pk").values(*CARD_VALUES)[: PAGE_SIZE + 1]]
+    by_id = {row.pk: row for row in rows}
+    files = (
+        Asset.objects.filter(generation_id__in=by_id, role=Asset.Role.RESULT)
+        .order_by("generation_id", "position", "pk")
+        .values_list(
+            "generation_id", "pk", "kind", "thumbnail", "poster", "size", "width", "height", "duration"
+        )
+    )
+    for generation_id, *shown in files:
+        by_id[generation_id].result_files.append(tuple(shown))
+    return rows
+
+
+def _cards_to_show(rows: Sequence[CardRow]) -> list[Generation | CardRow]:
+    """Each card as the template needs it: the row as values where the cache holds its HTML, else its full
+    row, read in one query (and one for its files), keeping the fragment key so the render is stored."""
+    to_render = [row.pk for row in rows if row.cached_fragment is None]
+    loaded = Generation.objects.filter(pk__in=to_render).for_cards().in_bulk() if to_render else {}
+    cards: list[Generation | CardRow] = []
+    for row in rows:
+        if row.cached_fragment is not None:
+            cards.append(row)
+        elif (generation := loaded.get(row.pk)) is not None:  # else deleted meanwhile
+            generation.fragment_key = row.fragment_key  # type: ignore[attr-defined]
+            generation.cached_fragment = None  # type: ignore[attr-defined]
+            cards.append(generation)
+    return cards
 
 
 CARD_TEMPLATES = ("generations/_card.html", "reviews/_badge.html", "comments/_count.html")
 
 
 def _card_key(
-    generation: Generation, *, can_edit: bool, clips: tuple[CharacterClip, ...] = ()
+    row: CardRow, *, can_edit: bool, clips: tuple[CharacterClip, ...] = ()
 ) -> tuple[Any, ...] | None:
     """Everything a finished card shows (see generations/_card.html); None for one still changing."""
-    if not generation.is_finished:
+    if not row.is_finished:
         return None
-    charge = getattr(generation, "charge", None)
-    parent = generation.parent
     return (
-        generation.pk,
-        generation.updated_at,
-        generation.status,
-        generation.project_id,
-        generation.created_by.name if generation.created_by else None,
-        parent and (parent.pk, parent.project_id),
-        charge and (charge.state, charge.amount, charge.currency, charge.is_estimated),
-        tuple(
-            (a.pk, a.kind, a.thumbnail.name, a.poster.name, a.size, a.width, a.height, a.duration)
-            for a in generation.result_assets
-        ),
-        fragments.review_and_comments(generation),
-        generation.compare_group_id,
-        clips if generation.can_remix else (),
+        row.pk,
+        row.updated_at,
+        row.status,
+        row.project_id,
+        row.author,
+        row.parent,
+        row.charge,
+        tuple(row.result_files),
+        (row.review, row.comment_count),
+        row.compare_group_id,
+        clips if row.can_remix else (),
         can_edit,
     )
 
@@ -154,20 +251,22 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if family not in FORMS:
         family = "veo3"
     before = request.GET.get("before")
-    cards = _cards(project, before=int(before) if before and before.isdigit() else None)
-    has_more = len(cards) > PAGE_SIZE
-    cards = cards[:PAGE_SIZE]
-    capacity.annotate_waiting_line(cards)
-    character_clips = _character_clips(project, cards)
+    rows = _card_rows(project, before=int(before) if before and before.isdigit() else None)
+    has_more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    character_clips = _character_clips(project, rows)
     # A card offering "make a character" lists the project's videos: the list is part of what it shows.
     clips = tuple(character_clips)
     fragments.attach(
-        cards,
+        rows,
         name="card",
         templates=CARD_TEMPLATES,
-        key_of=lambda card: _card_key(card, can_edit=membership.can_edit, clips=clips),
+        key_of=lambda row: _card_key(row, can_edit=membership.can_edit, clips=clips),
     )
-    _note_gateway_rests(cards, {project.team_id: project.team})
+    cards = _cards_to_show(rows)
+    rendered = [card for card in cards if isinstance(card, Generation)]
+    capacity.annotate_waiting_line(rendered)
+    _note_gateway_rests(rendered, {project.team_id: project.team})
     picked, initial = _use_as_input(request, project, family)
     filled, filled_context = prefill.prefill(request, project, family)
     form = _form_for(family, project, initial={**initial, **filled})
@@ -203,7 +302,7 @@ class CharacterClip(NamedTuple):
     original_name: str
 
 
-def _character_clips(project: Project, cards: Sequence[Generation]) -> list[CharacterClip]:
+def _character_clips(project: Project, cards: Sequence[CardRow]) -> list[CharacterClip]:
     """The project's videos a Sora character may be taken from (read only if a card offers it)."""
     if not any(card.can_remix for card in cards):
         return []
@@ -382,7 +481,8 @@ def _form_errors(
     if request.htmx:
         response = render(request, "generations/workspace.html#generation-form", context)
         return reswap(retarget(response, "#generation-form"), "outerHTML")
-    context.update({"team": project.team, "cards": _cards(project)[:PAGE_SIZE], "live_ids": []})
+    cards = _cards_to_show(_card_rows(project)[:PAGE_SIZE])  # rendered afresh: no fragment keys
+    context.update({"team": project.team, "cards": cards, "live_ids": []})
     return render(request, "generations/workspace.html", context, status=400)
 
 

@@ -21,7 +21,8 @@ from studio.generations.models import LIVE, Asset, CompareGroup, Generation
 from studio.generations.views import (
     PAGE_SIZE,
     POLL_EVERY,
-    _cards,
+    _card_rows,
+    _cards_to_show,
     _check_inputs,
     _form_for,
     _live_cards,
@@ -99,7 +100,7 @@ def generation_compare(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         if request.htmx:
             response = render(request, "generations/workspace.html#generation-form", context)
             return reswap(retarget(response, "#generation-form"), "outerHTML")
-        context.update({"cards": _cards(project)[:PAGE_SIZE], "live_ids": []})
+        context.update({"cards": _cards_to_show(_card_rows(project)[:PAGE_SIZE]), "live_ids": []})
         return render(request, "generations/workspace.html", context, status=400)
     if not request.htmx:
         messages.success(request, _("The comparison is queued. Its cards follow it live."))

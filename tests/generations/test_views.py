@@ -205,18 +205,24 @@ def test_project_detail_query_count_does_not_grow_with_cards(
     client.get(url)  # The first visit remembers the team in the session; later ones only read it.
     for _ in range(3):
         succeeded(project, user)
+    with CaptureQueriesContext(connection) as few_cold:
+        client.get(url)
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for _ in range(20):
         succeeded(project, user, Kind.MJ_IMAGINE)
 
+    # Cards not yet cached (or in flight) are read as full rows, with their files: two more queries.
+    with CaptureQueriesContext(connection) as many_cold:
+        client.get(url)
     # 8: the header's unread-notification badge is one COUNT query on every page, and the form's preset
-    # picker one query for the presets of its kinds.
+    # picker one query for the presets of its kinds; the cards are read as values, with their files.
     with django_assert_max_num_queries(8 + session_queries), CaptureQueriesContext(connection) as many:
         response = client.get(url)
 
     assert response.text.count('<article id="generation-') == 23
     assert len(many) == len(few)
+    assert len(many_cold) == len(few_cold) == len(many) + 2
 
 
 def test_project_detail_prefills_the_picked_asset_when_use_is_given(
