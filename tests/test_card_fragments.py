@@ -13,13 +13,15 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from studio.accounts.models import Role, Team, User
 from studio.costs.models import Charge
 from studio.costs.templatetags.costs import money
-from studio.generations.models import Favourite, Generation, Status
+from studio.generations import catalogue
+from studio.generations.models import Character, Favourite, GatewayModel, Generation, Status
 from studio.history import services as history
 from studio.lib.fragments import CSRF_STAND_IN
 from studio.projects.models import Project
@@ -311,3 +313,48 @@ def test_the_cached_filter_panel_shows_each_addresss_own_choices(
         "",
         "owl",
     ]
+
+
+def form_of(client: Client, project: Project, **query: str) -> str:
+    """The project page's form, without the viewer's CSRF token."""
+    response = client.get(reverse("project_detail", args=[project.pk]), query)
+    assert response.status_code == 200
+    match = re.search(r'<section id="generation-form".*?</section>', response.content.decode(), re.S)
+    assert match
+    return re.sub(r'csrfmiddlewaretoken" value="[^"]+"', "", match.group(0))
+
+
+def test_the_cached_generation_form_is_the_form_rendered_and_follows_its_family_choices_and_inputs(
+    team: Team, project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(user)
+    rendered = form_of(client, project, family="sora2")
+    assert form_of(client, project, family="sora2") == rendered
+    assert CSRF_STAND_IN not in rendered
+    assert 'name="image-prompt"' in form_of(client, project, family="image")
+    # A new character is a new choice of the Sora2 form.
+    Character.objects.create(team=team, project=project, name="Fox", username="cameo.fox")
+    assert "cameo.fox" not in rendered
+    assert "cameo.fox" in form_of(client, project, family="sora2")
+    # A result used as input is the form's initial value.
+    source = make_generation(project, user, image=(10, 20, 30))
+    asset = source.assets.get()
+    picked = form_of(client, project, family="image", use=str(asset.pk))
+    chosen = f'name="image-images_assets" value="{asset.pk}"'
+    assert chosen in picked
+    assert chosen not in form_of(client, project, family="image")
+
+
+def test_the_cached_generation_form_follows_the_gateways_model_list_and_the_language(
+    team: Team, project: Project, user: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(user)
+    before = form_of(client, project, family="veo3")
+    assert "veo3-brand-new" not in before
+    GatewayModel.objects.create(team=team, model_id="veo3-brand-new")
+    cache.delete(catalogue._cache_key(team))  # the list is re-read from the stored refresh
+    assert '<option value="veo3-brand-new">' in form_of(client, project, family="veo3")
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    chinese = form_of(client, project, family="veo3")
+    assert "提示词" in chinese
+    assert "提示词" not in before

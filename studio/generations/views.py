@@ -36,6 +36,7 @@ from studio.generations.forms import (
     GenerationForm,
     RemixForm,
 )
+from studio.generations.forms import fragments as form_fragments
 from studio.generations.kinds import KINDS
 from studio.generations.kinds.sora import CHARACTER_CLIP_MAX_BYTES, CHARACTER_CLIP_MAX_SECONDS
 from studio.generations.models import (
@@ -270,6 +271,7 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     picked, initial = _use_as_input(request, project, family)
     filled, filled_context = prefill.prefill(request, project, family)
     form = _form_for(family, project, initial={**initial, **filled})
+    model_context = _model_context(project, form) if membership.can_edit else {"models": []}
     context = {
         "project": project,
         "team": project.team,
@@ -279,7 +281,11 @@ def project_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "form": form,
         "picked_assets": picked,
         **filled_context,
-        **(_model_context(project, form) if membership.can_edit else {"models": []}),
+        **model_context,
+        # A form filled from a preset or re-running a generation shows what it was filled from: live.
+        "form_parts": None
+        if filled_context
+        else form_fragments.attach(form, project_pk=project.pk, model_context=model_context),
         "cards": cards,
         "character_clips": character_clips,
         "has_more": has_more,
