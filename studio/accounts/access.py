@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from studio.accounts.http import AuthenticatedHttpRequest
 from studio.accounts.models import Membership, Team
 
 SESSION_TEAM_KEY = "current_team_id"
@@ -23,9 +24,13 @@ def membership_or_404(user: Any, team_id: int) -> Membership:
     return get_object_or_404(Membership.objects.select_related("team"), team_id=team_id, user=user)
 
 
-def membership_in(user: Any, team: Team) -> Membership:
-    """The membership of a user already known to belong to the team (through a scoped lookup)."""
-    return Membership.objects.get(team=team, user=user)
+def membership_in(request: AuthenticatedHttpRequest, team: Team) -> Membership:
+    """The signed-in user's membership of a team they are known to belong to (through a scoped lookup),
+    taken from their memberships, which every page's navigation reads anyway."""
+    for membership in user_memberships(request):
+        if membership.team_id == team.pk:
+            return membership
+    return Membership.objects.get(team=team, user=request.user)  # joined since they were read
 
 
 def require_editor(membership: Membership) -> None:

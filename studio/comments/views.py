@@ -48,7 +48,7 @@ def _thread_response(
 def comment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Posts a comment or a reply (members who can edit); htmx gets the whole thread back."""
     generation = get_object_or_404(Generation.objects.for_user(request.user).select_related("team"), pk=pk)
-    membership = membership_in(request.user, generation.team)
+    membership = membership_in(request, generation.team)
     require_editor(membership)
     form = CommentForm(request.POST)
     if not form.is_valid():
@@ -76,7 +76,7 @@ def comment_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(
         Comment.objects.for_user(request.user).select_related("generation", "team"), pk=pk
     )
-    membership = membership_in(request.user, comment.team)
+    membership = membership_in(request, comment.team)
     if not comments.can_delete_comment(comment, membership):
         raise PermissionDenied(_("Only its author and the team's owners and admins can delete a comment."))
     comments.delete_comment(comment=comment)

@@ -63,14 +63,14 @@ POLL_EVERY = "3s"
 def _project_for(request: AuthenticatedHttpRequest, pk: int) -> tuple[Project, Membership]:
     project = get_object_or_404(Project.objects.for_user(request.user).select_related("team"), pk=pk)
     remember_team(request, project.team)
-    return project, membership_in(request.user, project.team)
+    return project, membership_in(request, project.team)
 
 
 def _generation_for(request: AuthenticatedHttpRequest, pk: int) -> tuple[Generation, Membership]:
     generation = get_object_or_404(
         Generation.objects.for_user(request.user).select_related("team", "project", "created_by"), pk=pk
     )
-    return generation, membership_in(request.user, generation.team)
+    return generation, membership_in(request, generation.team)
 
 
 def _form_for(
@@ -589,7 +589,7 @@ def _after_action(
         elif note:
             messages.success(request, note)
         return redirect("project_detail", pk=generation.project_id)
-    membership = membership_in(request.user, generation.team)
+    membership = membership_in(request, generation.team)
     live = _live_cards(generation.project_id)
     if child is not None:
         shown, oob = Generation.objects.for_cards().get(pk=child.pk), False

@@ -135,7 +135,7 @@ def _group_for(request: AuthenticatedHttpRequest, pk: int) -> CompareGroup:
 def compare_group_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A comparison: its generations side by side, live while any runs, and what to view full-screen."""
     group = _group_for(request, pk)
-    membership = membership_in(request.user, group.team)
+    membership = membership_in(request, group.team)
     cards = list(Generation.objects.filter(compare_group=group).alive().for_cards().order_by("pk"))
     capacity.annotate_waiting_line(cards)
     live = [g for g in cards if g.status in LIVE]

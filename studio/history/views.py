@@ -222,7 +222,7 @@ def _generation_for(request: AuthenticatedHttpRequest, pk: int) -> tuple[Generat
         ),
         pk=pk,
     )
-    return generation, membership_in(request.user, generation.team)
+    return generation, membership_in(request, generation.team)
 
 
 def _lineage(generation: Generation) -> tuple[list[Generation], list[tuple[Generation, int]]]:

@@ -25,7 +25,7 @@ from studio.projects.models import Project
 
 def _project_or_404(request: AuthenticatedHttpRequest, pk: int) -> tuple[Project, Membership]:
     project = get_object_or_404(Project.objects.for_user(request.user).select_related("team"), pk=pk)
-    membership = membership_in(request.user, project.team)
+    membership = membership_in(request, project.team)
     remember_team(request, project.team)
     return project, membership
 

@@ -24,7 +24,7 @@ from studio.reviews.models import Review
 def generation_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Sets or clears a result's review state (reviewers only); htmx gets the review box back."""
     generation = get_object_or_404(Generation.objects.for_user(request.user).select_related("team"), pk=pk)
-    membership = membership_in(request.user, generation.team)
+    membership = membership_in(request, generation.team)
     roles = reviews.reviewer_roles(generation.team)
     if not reviews.can_review(membership, roles):
         raise PermissionDenied(_("Your role in this team may not review results."))

@@ -76,7 +76,7 @@ class LinkRow:
 def share_link_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Makes a link to a result, a generation or the project; htmx gets its address, with a copy button."""
     project = get_object_or_404(Project.objects.for_user(request.user).select_related("team"), pk=pk)
-    membership = membership_in(request.user, project.team)
+    membership = membership_in(request, project.team)
     require_editor(membership)
     form = ShareLinkForm(request.POST)
     try:

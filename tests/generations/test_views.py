@@ -215,9 +215,9 @@ def test_project_detail_query_count_does_not_grow_with_cards(
     # Cards not yet cached (or in flight) are read as full rows, with their files: two more queries.
     with CaptureQueriesContext(connection) as many_cold:
         client.get(url)
-    # 8: the header's unread-notification badge is one COUNT query on every page, and the form's preset
-    # picker one query for the presets of its kinds; the cards are read as values, with their files.
-    with django_assert_max_num_queries(8 + session_queries), CaptureQueriesContext(connection) as many:
+    # 7: the user, the project, the memberships (the header's, which also give the viewer's role), the
+    # header's unread-notification COUNT, the form's presets, and the cards read as values, with their files.
+    with django_assert_max_num_queries(7 + session_queries), CaptureQueriesContext(connection) as many:
         response = client.get(url)
 
     assert response.text.count('<article id="generation-') == 23
