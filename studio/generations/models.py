@@ -7,6 +7,7 @@ killed worker's task is delivered again) changes nothing the second time.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -136,17 +137,8 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         return self.filter(status__in=POLLED, next_poll_at__lte=now)
 
     def with_comment_count(self) -> GenerationQuerySet:
-        """Annotates `comment_count`: a correlated subquery on the comments app's rows, reached through the
-        reverse relation so this module need not import an app that depends on it."""
-        comments = self.model._meta.get_field("comments").related_model
-        comment_count = (
-            comments._default_manager.filter(generation_id=models.OuterRef("pk"))
-            .order_by()
-            .values("generation_id")
-            .annotate(count=models.Count("id"))
-            .values("count")
-        )
-        return self.annotate(comment_count=Coalesce(models.Subquery(comment_count), 0))
+        """Annotates `comment_count`: a correlated subquery on the comments app's rows."""
+        return self.annotate(comment_count=_comment_count())
 
     def for_cards(self) -> GenerationQuerySet:
         """Everything a task card shows, in a fixed number of queries."""
@@ -158,6 +150,22 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
                 models.Prefetch("assets", queryset=Asset.objects.filter(role=Asset.Role.RESULT))
             )
         )
+
+
+@functools.cache
+def _comment_count() -> Coalesce:
+    """The comment count subquery, built once: an annotation is copied when a query resolves it, so one
+    instance serves every query (building it took ~0.4 ms a time, twice per project page). The comments
+    app is reached through the reverse relation, so this module need not import an app above it."""
+    comments = Generation._meta.get_field("comments").related_model
+    count = (
+        comments._default_manager.filter(generation_id=models.OuterRef("pk"))
+        .order_by()
+        .values("generation_id")
+        .annotate(count=models.Count("id"))
+        .values("count")
+    )
+    return Coalesce(models.Subquery(count), 0)
 
 
 class Generation(models.Model):
