@@ -118,16 +118,8 @@ class CardRow:
             values["created_by__display_name"], values["created_by__email"]
         )
         self.parent = values["parent_id"] and (values["parent_id"], values["parent__project_id"])
-        self.charge = values["charge__state"] and (
-            values["charge__state"],
-            values["charge__amount"],
-            values["charge__currency"],
-            values["charge__is_estimated"],
-        )
-        self.review = values["review__state"] and (
-            values["review__state"],
-            User.name_from(values["review__set_by__display_name"], values["review__set_by__email"]) or None,
-        )
+        self.charge = fragments.charge_shown(values)
+        self.review = fragments.review_shown(values, name_from=User.name_from)
         self.comment_count: int = values["comment_count"]
         self.result_files: list[tuple[Any, ...]] = []
         self.fragment_key: str | None = None  # set by fragments.attach
@@ -155,13 +147,8 @@ CARD_VALUES = (
     "created_by__email",
     "parent_id",
     "parent__project_id",
-    "charge__state",
-    "charge__amount",
-    "charge__currency",
-    "charge__is_estimated",
-    "review__state",
-    "review__set_by__display_name",
-    "review__set_by__email",
+    *fragments.CHARGE_VALUES,
+    *fragments.REVIEW_VALUES,
     "comment_count",
 )
 

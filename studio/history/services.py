@@ -24,6 +24,7 @@ from studio.accounts.audit import record_audit
 from studio.accounts.models import AuditEvent, Team, User
 from studio.comments.models import Comment
 from studio.generations.models import TERMINAL, Asset, Favourite, Generation, Tag
+from studio.lib import fragments
 from studio.lib.dates import start_of_day
 from studio.projects.models import Project
 
@@ -214,16 +215,8 @@ class Tile:
         self.is_favourite: bool = values["is_favourite"]
         self.comment_count: int = values["comment_count"]
         self.cost: int | None = values.get("cost")
-        self.review: tuple[str, str | None] | None = values["review__state"] and (
-            values["review__state"],
-            User.name_from(values["review__set_by__display_name"], values["review__set_by__email"]) or None,
-        )
-        self.charge: tuple[str, int | None, str, bool] | None = values["charge__state"] and (
-            values["charge__state"],
-            values["charge__amount"],
-            values["charge__currency"],
-            values["charge__is_estimated"],
-        )
+        self.review = fragments.review_shown(values, name_from=User.name_from)
+        self.charge = fragments.charge_shown(values)
         self.first_asset: TileFile | None = None
         self.tags: list[TileTag] = []  # by name
         self.generation: Generation | None = None  # read by load_tiles when the tile is to be rendered
@@ -244,13 +237,8 @@ TILE_VALUES = (
     "project__name",
     "created_by__display_name",
     "created_by__email",
-    "review__state",
-    "review__set_by__display_name",
-    "review__set_by__email",
-    "charge__state",
-    "charge__amount",
-    "charge__currency",
-    "charge__is_estimated",
+    *fragments.REVIEW_VALUES,
+    *fragments.CHARGE_VALUES,
     "is_favourite",
     "comment_count",
 )

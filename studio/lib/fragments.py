@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.cache import cache
@@ -66,6 +66,27 @@ def _templates_version(names: tuple[str, ...]) -> str:
     for name in names:
         digest.update(get_template(name).template.source.encode())  # type: ignore[attr-defined]
     return digest.hexdigest()
+
+
+# The columns a card or a tile reads as values for what it shows of its charge and its review.
+CHARGE_VALUES = ("charge__state", "charge__amount", "charge__currency", "charge__is_estimated")
+REVIEW_VALUES = ("review__state", "review__set_by__display_name", "review__set_by__email")
+
+
+def charge_shown(values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """What costs/_charge.html shows, from the CHARGE_VALUES of a row; None without a charge."""
+    return tuple(values[name] for name in CHARGE_VALUES) if values["charge__state"] else None
+
+
+def review_shown(
+    values: Mapping[str, Any], *, name_from: Callable[[str | None, str | None], str]
+) -> tuple[str, str | None] | None:
+    """What reviews/_badge.html shows, from the REVIEW_VALUES of a row (`name_from` makes the reviewer's
+    name from their display name and email); None when nobody reviewed it."""
+    if not values["review__state"]:
+        return None
+    reviewer = name_from(values["review__set_by__display_name"], values["review__set_by__email"])
+    return values["review__state"], reviewer or None
 
 
 def review_and_comments(generation: Any) -> tuple[Any, ...]:
